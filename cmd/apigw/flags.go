@@ -1,0 +1,97 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// options are the flags serve and validate share (CONTRACT.md).
+type options struct {
+	addr, adminAddr string
+	data            string
+	params          map[string]string
+	region          string
+	accountID       string
+	stackName       string
+	iamCredentials  string
+	configFile      string
+	redis           string
+	logLevel        string
+	template        string
+}
+
+type paramFlag map[string]string
+
+func (p paramFlag) String() string { return "" }
+
+func (p paramFlag) Set(s string) error {
+	name, value, ok := strings.Cut(s, "=")
+	if !ok || name == "" {
+		return fmt.Errorf("want NAME=VALUE, got %q", s)
+	}
+	if _, dup := p[name]; dup {
+		return fmt.Errorf("parameter %s given twice", name)
+	}
+	p[name] = value
+	return nil
+}
+
+func parseFlags(cmd string, args []string, stderr io.Writer) (*options, error) {
+	o := &options{params: map[string]string{}}
+	fs := flag.NewFlagSet("apigw "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "data-plane listener `HOST:PORT`: the APIs, WebSockets, @connections, the Lambda Invoke API")
+	fs.StringVar(&o.adminAddr, "admin-addr", "127.0.0.1:8081", "admin listener `HOST:PORT`: health, metrics, admin API")
+	fs.StringVar(&o.data, "data", ".apigw", "`DIR` for embedded state kept across restarts")
+	fs.Var(paramFlag(o.params), "param", "template parameter override `NAME=VALUE` (repeatable)")
+	fs.StringVar(&o.region, "region", "us-east-1", "AWS::Region")
+	fs.StringVar(&o.accountID, "account-id", "123456789012", "AWS::AccountId")
+	fs.StringVar(&o.stackName, "stack-name", "", "AWS::StackName (default: the template file's base name)")
+	fs.StringVar(&o.iamCredentials, "iam-credentials", "", "AWS shared-credentials `FILE` whose identities AWS_IAM calls may sign with")
+	fs.StringVar(&o.configFile, "config", "", "apigw settings `FILE` (functions' code or endpoints, user pools)")
+	fs.StringVar(&o.redis, "redis", "", "shared state in Redis `URL` (redis://host:port/db)")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: apigw %s [flags] TEMPLATE\n\nFlags:\n", cmd)
+		fs.PrintDefaults()
+	}
+	// Flags may come before or after the template.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(positional) != 1 {
+		fs.Usage()
+		return nil, errors.New("give exactly one TEMPLATE")
+	}
+	o.template = positional[0]
+	if o.stackName == "" {
+		base := filepath.Base(o.template)
+		o.stackName = strings.TrimSuffix(base, filepath.Ext(base))
+	}
+	if o.redis != "" {
+		u, err := url.Parse(o.redis)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			return nil, fmt.Errorf("--redis: %q is not a redis:// URL", o.redis)
+		}
+	}
+	if o.iamCredentials != "" {
+		if _, err := os.Stat(o.iamCredentials); err != nil {
+			return nil, fmt.Errorf("--iam-credentials: %v", err)
+		}
+	}
+	return o, nil
+}

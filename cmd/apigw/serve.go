@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/apigw/apigw/internal/admin"
+	"github.com/apigw/apigw/internal/config"
+	"github.com/apigw/apigw/internal/gateway"
+	"github.com/apigw/apigw/internal/lambda"
+	"github.com/apigw/apigw/internal/model"
+	"github.com/apigw/apigw/internal/template"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// loaded is a template turned into a servable model.
+type loaded struct {
+	model   *model.Model
+	invoker lambda.Invoker
+	notes   []string
+}
+
+// load reads the template and config and builds the model; every problem
+// is reported, nothing is started.
+func load(o *options) (*loaded, error) {
+	var cfg config.Config
+	if o.configFile != "" {
+		c, err := config.Load(o.configFile)
+		if err != nil {
+			return nil, err
+		}
+		cfg = *c
+	}
+	tpl, err := template.Load(o.template, template.Options{
+		Params: o.params, Region: o.region, AccountID: o.accountID, StackName: o.stackName, Types: model.Types(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	mo := model.Options{Region: o.region, AccountID: o.accountID, StackName: o.stackName, Functions: map[string]model.FunctionOverride{}}
+	for name, f := range cfg.Functions {
+		mo.Functions[name] = model.FunctionOverride{Code: f.Code, Endpoint: f.Endpoint}
+	}
+	m, err := model.Build(tpl, mo)
+	if err != nil {
+		return nil, err
+	}
+	l := &loaded{model: m, notes: m.Notes}
+	inv, err := invokers(m, cfg)
+	if err != nil {
+		return nil, err
+	}
+	l.invoker = inv
+	for name := range cfg.UserPools {
+		l.notes = append(l.notes, fmt.Sprintf("config userPools.%s: user-pool authorizers are not enforced yet", name))
+	}
+	return l, nil
+}
+
+// invokers wires each function an API calls to where it runs. Until the
+// local runtime lands, that is a remote Invoke API from --config.
+func invokers(m *model.Model, cfg config.Config) (lambda.Invoker, error) {
+	r := lambda.NewRouter()
+	used := map[*model.Function]bool{}
+	var external []string
+	for _, api := range m.RestAPIs {
+		for _, res := range api.Resources {
+			for _, meth := range res.Methods {
+				if in := meth.Integration; in.Type == model.AWSProxy {
+					if in.Target != nil {
+						used[in.Target] = true
+					} else {
+						external = append(external, in.Function)
+					}
+				}
+			}
+		}
+	}
+	for name, f := range cfg.Functions {
+		if f.Endpoint != "" {
+			r.Add(&lambda.Remote{Endpoint: f.Endpoint}, name)
+		}
+	}
+	var missing []string
+	for _, f := range m.Functions {
+		ep := ""
+		if c, ok := cfg.Functions[f.LogicalID]; ok {
+			ep = c.Endpoint
+		} else if c, ok := cfg.Functions[f.Name]; ok {
+			ep = c.Endpoint
+		}
+		if ep != "" {
+			r.Add(&lambda.Remote{Endpoint: ep, Name: f.Name}, f.Name, f.LogicalID, f.ARN)
+			continue
+		}
+		if used[f] {
+			missing = append(missing, fmt.Sprintf("%s:%d: %s (function %s): this version of apigw runs Lambda functions through an Invoke API only: give it one with --config (functions: {%s: {endpoint: http://HOST:PORT}})",
+				m.File, f.Line, f.LogicalID, f.Name, f.LogicalID))
+		}
+	}
+	for _, fn := range external {
+		if !r.Has(fn) {
+			missing = append(missing, fmt.Sprintf("%s: function %s is not in the template: give it an endpoint with --config", m.File, fn))
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, errors.New(strings.Join(missing, "\n"))
+	}
+	return r, nil
+}
+
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %v", err)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+func printErrors(stderr io.Writer, err error) {
+	var list template.ErrorList
+	if errors.As(err, &list) {
+		for _, e := range list {
+			fmt.Fprintf(stderr, "error: %s\n", e)
+		}
+		return
+	}
+	for line := range strings.SplitSeq(err.Error(), "\n") {
+		fmt.Fprintf(stderr, "error: %s\n", line)
+	}
+}
+
+func validate(args []string, stdout, stderr io.Writer) int {
+	o, err := parseFlags("validate", args, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "apigw validate: %v\n", err)
+		return 2
+	}
+	l, err := load(o)
+	if err != nil {
+		printErrors(stderr, err)
+		return 1
+	}
+	logger, _ := newLogger("error", stderr)
+	g, err := gateway.New(l.model, gateway.Deps{Logger: logger, Invoker: l.invoker, Region: o.region, Account: o.accountID})
+	if err != nil {
+		printErrors(stderr, err)
+		return 1
+	}
+	printRoutes(stdout, g.Routes(), o.addr)
+	for _, n := range l.notes {
+		fmt.Fprintf(stdout, "note: %s\n", n)
+	}
+	fmt.Fprintf(stdout, "%s: OK\n", o.template)
+	return 0
+}
+
+// printRoutes writes the route table; the URL uses the Host form when a
+// stage name is shared by several APIs.
+func printRoutes(w io.Writer, routes []gateway.Route, addr string) {
+	apisByStage := map[string]map[string]bool{}
+	for _, r := range routes {
+		if apisByStage[r.Stage] == nil {
+			apisByStage[r.Stage] = map[string]bool{}
+		}
+		apisByStage[r.Stage][r.APIID] = true
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	for _, r := range routes {
+		base := "http://" + addr
+		if len(apisByStage[r.Stage]) > 1 {
+			base = "http://" + r.APIID + ".execute-api.localhost:" + port
+		}
+		fmt.Fprintf(w, "%-7s %s/%s%s -> %s\n", r.Method, base, r.Stage, r.Path, r.Target)
+	}
+}
+
+func serve(args []string, stdout, stderr io.Writer) int {
+	o, err := parseFlags("serve", args, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "apigw serve: %v\n", err)
+		return 2
+	}
+	logger, err := newLogger(o.logLevel, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "apigw serve: %v\n", err)
+		return 2
+	}
+	l, err := load(o)
+	if err != nil {
+		printErrors(stderr, err)
+		fmt.Fprintln(stderr, "apigw serve: the template cannot be served; nothing was started")
+		return 1
+	}
+	g, err := gateway.New(l.model, gateway.Deps{Logger: logger, Invoker: l.invoker, Region: o.region, Account: o.accountID})
+	if err != nil {
+		printErrors(stderr, err)
+		return 1
+	}
+	for _, n := range l.notes {
+		logger.Warn("template note", "note", n)
+	}
+
+	dataLn, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "apigw serve: --addr: %v\n", err)
+		return 1
+	}
+	adminLn, err := net.Listen("tcp", o.adminAddr)
+	if err != nil {
+		dataLn.Close()
+		fmt.Fprintf(stderr, "apigw serve: --admin-addr: %v\n", err)
+		return 1
+	}
+	srv := g.Server()
+	adm := admin.New(func() map[string]string { return nil })
+	registerMetrics(adm.Registry, g.Stats())
+
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(dataLn) }()
+	go func() { errc <- adm.Serve(adminLn) }()
+
+	printRoutes(stdout, g.Routes(), dataLn.Addr().String())
+	logger.Info("apigw serving", "addr", dataLn.Addr().String(), "admin", adminLn.Addr().String(), "template", o.template)
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	code := 0
+	select {
+	case s := <-sig:
+		logger.Info("shutting down", "signal", s.String())
+	case err := <-errc:
+		logger.Error("listener failed", "error", err)
+		code = 1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.ShutdownWithContext(ctx); err != nil {
+		logger.Warn("data plane shutdown", "error", err)
+	}
+	adm.Shutdown(ctx)
+	logger.Info("stopped")
+	return code
+}
+
+func registerMetrics(reg *prometheus.Registry, st *gateway.Stats) {
+	counter := func(name, help string, v func() uint64, labels prometheus.Labels) {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels},
+			func() float64 { return float64(v()) }))
+	}
+	counter("apigw_requests_total", "Data-plane requests received.", st.Requests.Load, nil)
+	counter("apigw_responses_total", "Data-plane responses by status class.", st.Status2xx.Load, prometheus.Labels{"class": "2xx"})
+	counter("apigw_responses_total", "Data-plane responses by status class.", st.Status3xx.Load, prometheus.Labels{"class": "3xx"})
+	counter("apigw_responses_total", "Data-plane responses by status class.", st.Status4xx.Load, prometheus.Labels{"class": "4xx"})
+	counter("apigw_responses_total", "Data-plane responses by status class.", st.Status5xx.Load, prometheus.Labels{"class": "5xx"})
+}

@@ -1,0 +1,62 @@
+// Package admin serves the admin listener: health, Prometheus metrics and,
+// as later capabilities land, the admin API. It uses net/http: it is off
+// the data plane's hot path.
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Health reports readiness: nil when every listener serves and every
+// function can be invoked; otherwise what is not ready, by name.
+type Health func() map[string]string
+
+// Server is the admin listener.
+type Server struct {
+	srv      *http.Server
+	Registry *prometheus.Registry
+	Mux      *http.ServeMux
+}
+
+// New builds the admin server; register more handlers on Mux before Serve.
+func New(health Health) *Server {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		problems := health()
+		if len(problems) > 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			json.NewEncoder(w).Encode(map[string]any{"status": "unavailable", "problems": problems})
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"status": "ok"})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	return &Server{
+		srv:      &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second},
+		Registry: reg,
+		Mux:      mux,
+	}
+}
+
+// Serve serves on a listener until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	err := s.srv.Serve(ln)
+	if err == http.ErrServerClosed {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops the listener, letting requests in flight finish.
+func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }

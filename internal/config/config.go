@@ -1,0 +1,78 @@
+// Package config reads apigw's own settings file (--config), described in
+// CONTRACT.md: local code or remote endpoints for functions, and issuers for
+// user pools.
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the --config file.
+type Config struct {
+	Functions map[string]Function `yaml:"functions"`
+	UserPools map[string]UserPool `yaml:"userPools"`
+}
+
+// Function overrides where a function's code is or where it runs.
+type Function struct {
+	Code     string `yaml:"code"`     // a folder or .zip; relative to the config file
+	Endpoint string `yaml:"endpoint"` // a Lambda Invoke API base URL
+}
+
+// UserPool trusts an external OIDC issuer instead of the local one.
+type UserPool struct {
+	Issuer    string   `yaml:"issuer"`
+	Audiences []string `yaml:"audiences"`
+}
+
+// Load reads a config file. Unknown keys are errors, so a typo never goes
+// unnoticed.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// Parse reads config file contents; path resolves relative code paths.
+func Parse(path string, data []byte) (*Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && err.Error() != "EOF" {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	dir := filepath.Dir(path)
+	for name, f := range c.Functions {
+		if f.Code == "" && f.Endpoint == "" {
+			return nil, fmt.Errorf("%s: functions.%s: give code or endpoint", path, name)
+		}
+		if f.Code != "" && f.Endpoint != "" {
+			return nil, fmt.Errorf("%s: functions.%s: give code or endpoint, not both", path, name)
+		}
+		if f.Code != "" && !filepath.IsAbs(f.Code) {
+			f.Code = filepath.Join(dir, f.Code)
+		}
+		if f.Endpoint != "" {
+			u, err := url.Parse(f.Endpoint)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return nil, fmt.Errorf("%s: functions.%s.endpoint: %q is not an http:// or https:// URL", path, name, f.Endpoint)
+			}
+		}
+		c.Functions[name] = f
+	}
+	for name, p := range c.UserPools {
+		u, err := url.Parse(p.Issuer)
+		if err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+			return nil, fmt.Errorf("%s: userPools.%s.issuer: %q is not a URL", path, name, p.Issuer)
+		}
+	}
+	return &c, nil
+}

@@ -1,0 +1,192 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apigw/apigw/internal/lambda"
+	"github.com/apigw/apigw/internal/lambdaproxy"
+	"github.com/apigw/apigw/internal/model"
+	"github.com/valyala/fasthttp"
+)
+
+// lambdaProxy is an AWS_PROXY integration: the payload format 1.0 event in,
+// the proxy response out, with API Gateway's answers when the function fails.
+type lambdaProxy struct {
+	invoker  lambda.Invoker
+	function string
+	timeout  time.Duration
+	stage    *stage
+	method   *model.Method
+	// Fixed parts of every event, built once.
+	stageVars  map[string]string
+	hasParams  bool
+	operation  string
+	domainName string
+}
+
+func newLambdaProxy(m *model.Method, st *stage, fn string, deps *Deps) *lambdaProxy {
+	return &lambdaProxy{
+		invoker:   deps.Invoker,
+		function:  fn,
+		timeout:   m.Integration.Timeout,
+		stage:     st,
+		method:    m,
+		stageVars: st.vars,
+		hasParams: strings.Contains(m.Resource.Path, "{"),
+		operation: m.OperationName,
+	}
+}
+
+var eventBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+func (l *lambdaProxy) Serve(c *Call) *Error {
+	ctx := c.ctx
+	r := lambdaproxy.Request{
+		HTTPMethod:     string(ctx.Method()),
+		Path:           c.path,
+		Resource:       l.method.Resource.Path,
+		RawQuery:       c.rawQuery,
+		StageVariables: l.stageVars,
+		Body:           ctx.Request.Body(),
+		HasBody:        len(ctx.Request.Body()) > 0,
+		Base64Body:     matchesBinary(l.stage.api.binaryMediaTypes, ctx.Request.Header.ContentType()),
+	}
+	for k, v := range ctx.Request.Header.AllInOrder() {
+		r.Headers = append(r.Headers, lambdaproxy.Header{Name: string(k), Value: string(v)})
+	}
+	if l.hasParams {
+		for _, p := range c.params {
+			r.PathParameters = append(r.PathParameters, lambdaproxy.KV{Key: p.Name, Value: p.Value})
+		}
+	}
+	host := string(ctx.Host())
+	prefix := host
+	if i := strings.IndexByte(prefix, '.'); i >= 0 {
+		prefix = prefix[:i]
+	}
+	r.Context = lambdaproxy.RequestContext{
+		AccountID:         l.stage.api.account,
+		APIID:             l.stage.api.id,
+		DeploymentID:      l.stage.deploymentID,
+		DomainName:        host,
+		DomainPrefix:      prefix,
+		ExtendedRequestID: string(c.apigwID[:]),
+		HTTPMethod:        r.HTTPMethod,
+		Path:              c.fullPath,
+		Protocol:          protocol(ctx),
+		RequestID:         c.requestID,
+		ResourceID:        l.method.Resource.ID,
+		ResourcePath:      l.method.Resource.Path,
+		Stage:             l.stage.name,
+		OperationName:     l.operation,
+		RequestTime:       c.start,
+		Identity: lambdaproxy.Identity{
+			SourceIP:  ctx.RemoteIP().String(),
+			UserAgent: string(ctx.UserAgent()),
+		},
+	}
+	bp := eventBufPool.Get().(*[]byte)
+	payload := lambdaproxy.AppendEvent((*bp)[:0], &r)
+	defer func() { *bp = payload[:0]; eventBufPool.Put(bp) }()
+
+	ictx, cancel := context.WithDeadline(context.Background(), c.start.Add(l.timeout))
+	defer cancel()
+	res, err := l.invoker.Invoke(ictx, l.function, payload)
+	ctx.Response.Header.Set("X-Amzn-Trace-Id", traceID(c.start))
+	switch {
+	case errors.Is(err, lambda.ErrTimeout) || err != nil && ictx.Err() != nil:
+		return &Error{Type: IntegrationTimeout, Cause: err}
+	case err != nil:
+		// The Invoke API refused the call: API Gateway answers 500.
+		return &Error{Type: APIConfigurationError, Cause: err}
+	case res.FunctionError != "":
+		return lambdaError(fmt.Errorf("function %s failed (%s): %s", l.function, res.FunctionError, truncate(res.Payload, 512)))
+	}
+	decode := acceptsBinary(l.stage.api.binaryMediaTypes, ctx.Request.Header.Peek("Accept"))
+	out, err := lambdaproxy.ParseResponse(res.Payload, decode)
+	if err != nil {
+		if errors.Is(err, lambdaproxy.ErrBase64) {
+			return &Error{Type: APIConfigurationError, Cause: err}
+		}
+		return lambdaError(fmt.Errorf("function %s returned a malformed proxy response: %v", l.function, err))
+	}
+	resp := &ctx.Response
+	resp.SetStatusCode(out.StatusCode)
+	for _, h := range out.Headers {
+		name := strings.ToLower(h.Name)
+		if r, ok := remapped[name]; ok {
+			resp.Header.Set(r, h.Value)
+			continue
+		}
+		if dropped[name] {
+			continue
+		}
+		resp.Header.Add(h.Name, h.Value)
+	}
+	resp.SetBody(out.Body)
+	return nil
+}
+
+func protocol(ctx *fasthttp.RequestCtx) string {
+	if ctx.Request.Header.IsHTTP11() {
+		return "HTTP/1.1"
+	}
+	return "HTTP/1.0"
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "..."
+	}
+	return string(b)
+}
+
+// traceID makes an X-Ray style trace id: Root=1-{epoch hex}-{96 random bits}.
+func traceID(t time.Time) string {
+	var b [12]byte
+	rand.Read(b[:])
+	return "Root=1-" + strconv.FormatInt(t.Unix(), 16) + "-" + hex.EncodeToString(b[:])
+}
+
+// matchesBinary reports whether a media type is one of the API's binary
+// media types (exact, type/* or */*).
+func matchesBinary(types []string, contentType []byte) bool {
+	if len(types) == 0 || len(contentType) == 0 {
+		return false
+	}
+	mt := mediaType(contentType)
+	for _, t := range types {
+		t = strings.ToLower(t)
+		if t == "*/*" || t == mt {
+			return true
+		}
+		if strings.HasSuffix(t, "/*") && strings.HasPrefix(mt, t[:len(t)-1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// acceptsBinary applies matchesBinary to the first media type of Accept, as
+// API Gateway honours only the first one.
+func acceptsBinary(types []string, accept []byte) bool {
+	if len(types) == 0 || len(accept) == 0 {
+		return false
+	}
+	first := accept
+	for i, c := range accept {
+		if c == ',' {
+			first = accept[:i]
+			break
+		}
+	}
+	return matchesBinary(types, first)
+}

@@ -1,0 +1,187 @@
+package gateway
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/apigw/apigw/internal/model"
+)
+
+// mockIntegration answers from the template alone: the request template's
+// statusCode selects an integration response, whose static headers and body
+// become the method response.
+type mockIntegration struct {
+	// statusByType is the statusCode of each request template, by content type.
+	statusByType map[string]int
+	passthrough  string
+	hasTemplates bool
+	responses    *responseMapper
+}
+
+func newMockIntegration(m *model.Method) (*mockIntegration, error) {
+	in := m.Integration
+	mk := &mockIntegration{statusByType: map[string]int{}, passthrough: in.PassthroughBehavior, hasTemplates: len(in.RequestTemplates) > 0}
+	for ct, t := range in.RequestTemplates {
+		code, err := mockStatus(t)
+		if err != nil {
+			return nil, fmt.Errorf("%s: RequestTemplates %s: %v", m.LogicalID, ct, err)
+		}
+		mk.statusByType[strings.ToLower(ct)] = code
+	}
+	mk.responses = newResponseMapper(in.Responses)
+	return mk, nil
+}
+
+var lenientKey = regexp.MustCompile(`([{,]\s*)([A-Za-z_][A-Za-z0-9_]*)\s*:`)
+
+// mockStatus reads statusCode from a MOCK request template. API Gateway
+// also accepts the unquoted-key form CDK writes ({statusCode: 200}).
+func mockStatus(t string) (int, error) {
+	if strings.TrimSpace(t) == "" {
+		return 200, nil
+	}
+	var v map[string]any
+	if err := json.Unmarshal([]byte(t), &v); err != nil {
+		if err2 := json.Unmarshal([]byte(lenientKey.ReplaceAllString(t, `$1"$2":`)), &v); err2 != nil {
+			return 0, fmt.Errorf("the template is not JSON: %v", err)
+		}
+	}
+	switch s := v["statusCode"].(type) {
+	case float64:
+		if s == float64(int(s)) && s >= 100 && s <= 599 {
+			return int(s), nil
+		}
+	case string:
+		if n, err := strconv.Atoi(s); err == nil && n >= 100 && n <= 599 {
+			return n, nil
+		}
+	case nil:
+		return 0, fmt.Errorf("the template has no integer statusCode")
+	}
+	return 0, fmt.Errorf("statusCode %v is not an HTTP status", v["statusCode"])
+}
+
+func (mk *mockIntegration) Serve(c *Call) *Error {
+	ct := mediaType(c.ctx.Request.Header.ContentType())
+	status, ok := mk.statusByType[ct]
+	if !ok {
+		// API Gateway's passthrough behaviour for an unmapped content type.
+		switch {
+		case mk.passthrough == "NEVER", mk.passthrough == "WHEN_NO_TEMPLATES" && mk.hasTemplates:
+			return &Error{Type: UnsupportedMediaType}
+		case !mk.hasTemplates:
+			status = 200
+		default:
+			var err error
+			if status, err = mockStatus(string(c.ctx.Request.Body())); err != nil {
+				return &Error{Type: APIConfigurationError, Cause: fmt.Errorf("MOCK passthrough body: %v", err)}
+			}
+		}
+	}
+	return mk.responses.write(c, status, nil)
+}
+
+// mediaType returns the lower-case media type of a Content-Type, without
+// parameters; no Content-Type means application/json, as in API Gateway.
+func mediaType(ct []byte) string {
+	s := string(ct)
+	if i := strings.IndexByte(s, ';'); i >= 0 {
+		s = s[:i]
+	}
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return "application/json"
+	}
+	return s
+}
+
+// responseMapper selects an integration response for a non-proxy
+// integration and writes the method response.
+type responseMapper struct {
+	def      *compiledResponse
+	patterns []*compiledResponse
+}
+
+// compiledResponse is an integration response with its body template chosen
+// at load time: application/json when there is one, else the first by name.
+type compiledResponse struct {
+	*model.IntegrationResponse
+	contentType, body string
+	hasTemplate       bool
+}
+
+func newResponseMapper(rs []*model.IntegrationResponse) *responseMapper {
+	rm := &responseMapper{}
+	for _, r := range rs {
+		cr := &compiledResponse{IntegrationResponse: r}
+		cr.contentType, cr.body, cr.hasTemplate = pickTemplate(r.Templates)
+		if r.Pattern == "" {
+			rm.def = cr
+		} else {
+			rm.patterns = append(rm.patterns, cr)
+		}
+	}
+	return rm
+}
+
+func (rm *responseMapper) selectFor(status int) *compiledResponse {
+	if len(rm.patterns) > 0 {
+		s := strconv.Itoa(status)
+		for _, r := range rm.patterns {
+			if r.Selection.MatchString(s) {
+				return r
+			}
+		}
+	}
+	return rm.def
+}
+
+// write sends the method response for a backend status; backend is nil for
+// MOCK. The backend body passes through when no template applies.
+func (rm *responseMapper) write(c *Call, status int, backend *backendResponse) *Error {
+	ir := rm.selectFor(status)
+	if ir == nil {
+		return &Error{Type: APIConfigurationError, Cause: fmt.Errorf("no integration response matches status %d and none is the default", status)}
+	}
+	resp := &c.ctx.Response
+	resp.SetStatusCode(ir.StatusCode)
+	for _, h := range ir.Headers {
+		if h.Static {
+			resp.Header.Set(h.Name, h.Value)
+		} else if backend != nil {
+			if v := backend.header(h.SourceHeader); v != "" {
+				resp.Header.Set(h.Name, v)
+			}
+		}
+	}
+	switch {
+	case ir.hasTemplate:
+		resp.Header.SetContentType(ir.contentType)
+		resp.SetBodyString(ir.body)
+	case backend != nil:
+		resp.Header.SetContentType("application/json")
+		resp.SetBody(backend.body)
+	default:
+		resp.Header.SetContentType("application/json")
+	}
+	return nil
+}
+
+func pickTemplate(ts map[string]string) (ct, body string, ok bool) {
+	if len(ts) == 0 {
+		return "", "", false
+	}
+	if b, ok := ts["application/json"]; ok {
+		return "application/json", b, true
+	}
+	keys := make([]string, 0, len(ts))
+	for k := range ts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys[0], ts[keys[0]], true
+}

@@ -1,0 +1,114 @@
+package lambda
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// maxResponse is Lambda's synchronous response limit (6 MB).
+const maxResponse = 6 << 20
+
+// Remote invokes functions through a Lambda Invoke API at a base URL
+// (POST {base}/2015-03-31/functions/{name}/invocations).
+type Remote struct {
+	Endpoint string // base URL, e.g. http://127.0.0.1:9001
+	// Name is the function name sent to the endpoint; the runtime emulator
+	// accepts any name.
+	Name   string
+	Client *http.Client
+}
+
+var _ Invoker = (*Remote)(nil)
+
+var defaultClient = &http.Client{Transport: &http.Transport{
+	MaxIdleConnsPerHost: 64,
+	IdleConnTimeout:     90 * time.Second,
+}}
+
+// Invoke implements Invoker.
+func (r *Remote) Invoke(ctx context.Context, function string, payload []byte) (Result, error) {
+	name := r.Name
+	if name == "" {
+		name = function
+	}
+	u := strings.TrimRight(r.Endpoint, "/") + "/2015-03-31/functions/" + url.PathEscape(name) + "/invocations"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(payload))
+	if err != nil {
+		return Result{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Amz-Invocation-Type", "RequestResponse")
+	client := r.Client
+	if client == nil {
+		client = defaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+			return Result{}, ErrTimeout
+		}
+		return Result{}, fmt.Errorf("invoke %s at %s: %w", name, r.Endpoint, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	if err != nil {
+		if ctx.Err() != nil {
+			return Result{}, ErrTimeout
+		}
+		return Result{}, fmt.Errorf("invoke %s: reading the response: %w", name, err)
+	}
+	if len(body) > maxResponse {
+		return Result{}, fmt.Errorf("invoke %s: response is larger than 6 MB", name)
+	}
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		return Result{}, fmt.Errorf("invoke %s: %w (%s)", name, ErrNotFound, strings.TrimSpace(string(body)))
+	case resp.StatusCode != http.StatusOK:
+		return Result{}, fmt.Errorf("invoke %s: the Invoke API answered %d: %s", name, resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+	return Result{Payload: body, FunctionError: resp.Header.Get("X-Amz-Function-Error")}, nil
+}
+
+// Router sends each function to its own invoker.
+type Router struct {
+	byName map[string]Invoker
+}
+
+// NewRouter makes a Router; names are function names, logical IDs and ARNs.
+func NewRouter() *Router { return &Router{byName: map[string]Invoker{}} }
+
+// Add registers an invoker under several names.
+func (r *Router) Add(inv Invoker, names ...string) {
+	for _, n := range names {
+		r.byName[n] = inv
+	}
+}
+
+// Has reports whether a function name is registered.
+func (r *Router) Has(name string) bool { _, ok := r.byName[name]; return ok }
+
+// Invoke implements Invoker.
+func (r *Router) Invoke(ctx context.Context, function string, payload []byte) (Result, error) {
+	inv, ok := r.byName[function]
+	if !ok {
+		// Partial ARNs and qualifiers: arn:...:function:NAME[:QUALIFIER].
+		if i := strings.Index(function, "function:"); i >= 0 {
+			name := function[i+len("function:"):]
+			if j := strings.IndexByte(name, ':'); j >= 0 {
+				name = name[:j]
+			}
+			inv, ok = r.byName[name]
+		}
+	}
+	if !ok {
+		return Result{}, fmt.Errorf("%w: %s", ErrNotFound, function)
+	}
+	return inv.Invoke(ctx, function, payload)
+}
