@@ -26,13 +26,14 @@ import (
 // loaded is a template turned into a servable model.
 type loaded struct {
 	model   *model.Model
-	invoker lambda.Invoker
+	invoker *lambda.Router
+	runtime *lambda.Runtime // nil when no function runs locally
 	notes   []string
 }
 
 // load reads the template and config and builds the model; every problem
 // is reported, nothing is started.
-func load(o *options) (*loaded, error) {
+func load(o *options, logger *slog.Logger) (*loaded, error) {
 	var cfg config.Config
 	if o.configFile != "" {
 		c, err := config.Load(o.configFile)
@@ -56,32 +57,28 @@ func load(o *options) (*loaded, error) {
 		return nil, err
 	}
 	l := &loaded{model: m, notes: m.Notes}
-	inv, err := invokers(m, cfg)
+	inv, rt, notes, err := invokers(m, cfg, o, logger)
 	if err != nil {
 		return nil, err
 	}
-	l.invoker = inv
+	l.invoker, l.runtime = inv, rt
+	l.notes = append(l.notes, notes...)
 	for name := range cfg.UserPools {
 		l.notes = append(l.notes, fmt.Sprintf("config userPools.%s: user-pool authorizers are not enforced yet", name))
 	}
 	return l, nil
 }
 
-// invokers wires each function an API calls to where it runs. Until the
-// local runtime lands, that is a remote Invoke API from --config.
-func invokers(m *model.Model, cfg config.Config) (lambda.Invoker, error) {
+// invokers wires each function to where it runs: a remote Invoke API when
+// --config gives an endpoint, else the local runtime.
+func invokers(m *model.Model, cfg config.Config, o *options, logger *slog.Logger) (*lambda.Router, *lambda.Runtime, []string, error) {
 	r := lambda.NewRouter()
 	used := map[*model.Function]bool{}
-	var external []string
 	for _, api := range m.RestAPIs {
 		for _, res := range api.Resources {
 			for _, meth := range res.Methods {
-				if in := meth.Integration; in.Type == model.AWSProxy {
-					if in.Target != nil {
-						used[in.Target] = true
-					} else {
-						external = append(external, in.Function)
-					}
+				if in := meth.Integration; in.Type == model.AWSProxy && in.Target != nil {
+					used[in.Target] = true
 				}
 			}
 		}
@@ -91,7 +88,8 @@ func invokers(m *model.Model, cfg config.Config) (lambda.Invoker, error) {
 			r.Add(&lambda.Remote{Endpoint: f.Endpoint}, name)
 		}
 	}
-	var missing []string
+	var specs []lambda.Spec
+	var problems, notes []string
 	for _, f := range m.Functions {
 		ep := ""
 		if c, ok := cfg.Functions[f.LogicalID]; ok {
@@ -103,21 +101,60 @@ func invokers(m *model.Model, cfg config.Config) (lambda.Invoker, error) {
 			r.Add(&lambda.Remote{Endpoint: ep, Name: f.Name}, f.Name, f.LogicalID, f.ARN)
 			continue
 		}
-		if used[f] {
-			missing = append(missing, fmt.Sprintf("%s:%d: %s (function %s): this version of apigw runs Lambda functions through an Invoke API only: give it one with --config (functions: {%s: {endpoint: http://HOST:PORT}})",
-				m.File, f.Line, f.LogicalID, f.Name, f.LogicalID))
+		spec, err := specOf(f, o)
+		if err == nil {
+			err = lambda.CheckSpec(spec)
+		}
+		if err != nil {
+			msg := fmt.Sprintf("%s:%d: %s (function %s): %v", m.File, f.Line, f.LogicalID, f.Name, err)
+			if used[f] {
+				problems = append(problems, msg)
+			} else {
+				notes = append(notes, msg+"; no API calls it, so it is left out")
+			}
+			continue
+		}
+		specs = append(specs, spec)
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return nil, nil, nil, errors.New(strings.Join(problems, "\n"))
+	}
+	var rt *lambda.Runtime
+	if len(specs) > 0 {
+		var err error
+		rt, err = lambda.NewRuntime(specs, lambda.Options{Logger: logger,
+			PassEnv: []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}})
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for _, s := range specs {
+			r.Add(rt, s.Name, s.LogicalID, s.ARN)
 		}
 	}
-	for _, fn := range external {
-		if !r.Has(fn) {
-			missing = append(missing, fmt.Sprintf("%s: function %s is not in the template: give it an endpoint with --config", m.File, fn))
-		}
+	return r, rt, notes, nil
+}
+
+// specOf describes a template function for the local runtime.
+func specOf(f *model.Function, o *options) (lambda.Spec, error) {
+	s := lambda.Spec{Name: f.Name, LogicalID: f.LogicalID, ARN: f.ARN, Runtime: f.Runtime, Handler: f.Handler,
+		MemoryMB: f.MemorySize, Timeout: f.Timeout, Env: f.Environment, Reserved: f.ReservedConcurrency,
+		Region: o.region, AccountID: o.accountID}
+	switch c := f.Code; {
+	case c.ZipFile != "":
+		s.Inline = c.ZipFile
+	case c.Path != "" && strings.HasSuffix(strings.ToLower(c.Path), ".zip"):
+		s.Zip = c.Path
+	case c.Path != "":
+		s.Dir = c.Path
+	case c.S3Bucket != "":
+		return s, fmt.Errorf("its code is in S3 (s3://%s/%s), which apigw cannot fetch: give a local copy with --config (functions: {%s: {code: ./path}})", c.S3Bucket, c.S3Key, f.LogicalID)
+	case c.ImageURI != "":
+		return s, fmt.Errorf("container image functions are not supported")
+	default:
+		return s, fmt.Errorf("the function has no code")
 	}
-	if len(missing) > 0 {
-		sort.Strings(missing)
-		return nil, errors.New(strings.Join(missing, "\n"))
-	}
-	return r, nil
+	return s, nil
 }
 
 func newLogger(level string, w io.Writer) (*slog.Logger, error) {
@@ -147,12 +184,15 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "apigw validate: %v\n", err)
 		return 2
 	}
-	l, err := load(o)
+	logger, _ := newLogger("error", stderr)
+	l, err := load(o, logger)
 	if err != nil {
 		printErrors(stderr, err)
 		return 1
 	}
-	logger, _ := newLogger("error", stderr)
+	if l.runtime != nil {
+		defer l.runtime.Close()
+	}
 	g, err := gateway.New(l.model, gateway.Deps{Logger: logger, Invoker: l.invoker, Region: o.region, Account: o.accountID})
 	if err != nil {
 		printErrors(stderr, err)
@@ -197,13 +237,24 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "apigw serve: %v\n", err)
 		return 2
 	}
-	l, err := load(o)
+	if o.iamCredentials != "" {
+		// Fail closed: the Invoke API and @connections must then check
+		// signatures, which this version cannot do yet.
+		fmt.Fprintln(stderr, "apigw serve: --iam-credentials: SigV4 verification is not implemented yet, so apigw refuses to start rather than accept unsigned calls")
+		return 1
+	}
+	l, err := load(o, logger)
 	if err != nil {
 		printErrors(stderr, err)
 		fmt.Fprintln(stderr, "apigw serve: the template cannot be served; nothing was started")
 		return 1
 	}
-	g, err := gateway.New(l.model, gateway.Deps{Logger: logger, Invoker: l.invoker, Region: o.region, Account: o.accountID})
+	if l.runtime != nil {
+		defer l.runtime.Close()
+	}
+	invokeAPI := &lambda.InvokeAPI{Runtime: l.runtime, Region: o.region, AccountID: o.accountID, Logger: logger}
+	g, err := gateway.New(l.model, gateway.Deps{Logger: logger, Invoker: l.invoker, Region: o.region, Account: o.accountID,
+		Extra: []gateway.Extra{{Match: invokeAPI.Match, Handler: invokeAPI.Handle}}})
 	if err != nil {
 		printErrors(stderr, err)
 		return 1
@@ -224,7 +275,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	srv := g.Server()
-	adm := admin.New(func() map[string]string { return nil })
+	adm := admin.New(func() map[string]string {
+		if l.runtime == nil {
+			return nil
+		}
+		return l.runtime.Health()
+	})
 	registerMetrics(adm.Registry, g.Stats())
 
 	errc := make(chan error, 2)

@@ -23,6 +23,10 @@ type Result struct {
 	// FunctionError is "Unhandled" or "Handled" when the function failed
 	// (X-Amz-Function-Error), "" when it succeeded.
 	FunctionError string
+	// RequestID is the invocation's id when the invoker knows it.
+	RequestID string
+	// Log is the tail of the invocation's log (up to 4 KB) when asked for.
+	Log []byte
 }
 
 // ErrNotFound is returned for a function the invoker does not know.

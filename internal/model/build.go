@@ -415,7 +415,7 @@ func (b *builder) integration(r *template.Resource, m *Method, p *cfnIntegration
 		in.Function = mm[1]
 		if !strings.Contains(in.Function, "${stageVariables.") {
 			f := b.lookupFunction(in.Function)
-			if f == nil {
+			if f == nil && !b.remoteFunction(in.Function) {
 				fail("Uri", "function %q is not declared in the template; declare it, or point --config functions.NAME.endpoint at an Invoke API", in.Function)
 			}
 			in.Target = f
@@ -641,7 +641,7 @@ func (b *builder) function(r *template.Resource) {
 	b.decode(r, &p)
 	rc := &template.RefContext{LogicalID: r.LogicalID, StackName: b.opts.StackName}
 	f := &Function{LogicalID: r.LogicalID, Line: r.Line, Name: p.FunctionName, Runtime: p.Runtime, Handler: p.Handler,
-		Timeout: 3 * time.Second, MemorySize: 128, Architectures: p.Architectures}
+		Timeout: 3 * time.Second, MemorySize: 128, Architectures: p.Architectures, ReservedConcurrency: -1}
 	if f.Name == "" {
 		f.Name = physicalName(rc, 64)
 	}
@@ -700,6 +700,21 @@ func (b *builder) function(r *template.Resource) {
 		b.funcs[key] = f
 	}
 	b.m.Functions = append(b.m.Functions, f)
+}
+
+// remoteFunction reports whether --config names an endpoint for a function
+// the template does not declare.
+func (b *builder) remoteFunction(ref string) bool {
+	name := ref
+	if i := strings.Index(ref, "function:"); i >= 0 {
+		name, _, _ = strings.Cut(ref[i+len("function:"):], ":")
+	}
+	for _, key := range []string{ref, name} {
+		if o, ok := b.opts.Functions[key]; ok && o.Endpoint != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // override finds a function's --config entry, by logical ID or name.

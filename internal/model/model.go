@@ -158,7 +158,8 @@ type Function struct {
 	Timeout     time.Duration // default 3 s
 	MemorySize  int           // default 128
 	Environment map[string]string
-	// ReservedConcurrency is ReservedConcurrentExecutions; 0 when unset.
+	// ReservedConcurrency is ReservedConcurrentExecutions; -1 when unset
+	// (0 is a valid setting: the function is throttled).
 	ReservedConcurrency int
 	Architectures       []string
 }

@@ -1,0 +1,436 @@
+package lambda
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// invocation is one event handed to an instance.
+type invocation struct {
+	id       string
+	payload  []byte
+	deadline time.Time // set when the runtime takes the event
+	traceID  string
+	done     chan outcome  // buffered 1
+	taken    chan struct{} // closed once the runtime has the event and its deadline
+	logTail  *tailBuffer   // nil unless the caller asked for the log
+	started  time.Time
+}
+
+// outcome is how an invocation ended.
+type outcome struct {
+	payload  []byte
+	errType  string // set for function errors (X-Amz-Function-Error: Unhandled)
+	initErr  bool   // the error came from /runtime/init/error
+	exitErr  error  // the process ended
+	timedOut bool
+}
+
+// instance is one warm execution environment: a runtime process and the
+// Runtime API it talks to, on its own loopback port.
+type instance struct {
+	pool     *pool
+	cmd      *exec.Cmd
+	srv      *http.Server
+	ln       net.Listener
+	events   chan *invocation // next takes from here
+	exited   chan struct{}    // closed when the process has ended
+	exitErr  error
+	started  time.Time
+	initDur  time.Duration // time from start to the first next call
+	firstUse bool          // no invocation has run yet (a cold start)
+
+	mu      sync.Mutex
+	current *invocation
+	initErr *outcome
+	ready   chan struct{} // closed at the first next call
+	once    sync.Once
+	// waiting is true while the runtime is blocked in next; nextCalled
+	// gets a signal each time it calls next.
+	waiting    bool
+	nextCalled chan struct{}
+}
+
+// startInstance launches a runtime process for the pool's function.
+func startInstance(p *pool) (*instance, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("runtime API listener: %v", err)
+	}
+	in := &instance{
+		pool:       p,
+		ln:         ln,
+		events:     make(chan *invocation),
+		exited:     make(chan struct{}),
+		ready:      make(chan struct{}),
+		nextCalled: make(chan struct{}, 1),
+		started:    time.Now(),
+		firstUse:   true,
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", in.next)
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", in.response)
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", in.invocationError)
+	mux.HandleFunc("POST /2018-06-01/runtime/init/error", in.initError)
+	in.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go in.srv.Serve(ln)
+
+	cmd := exec.Command(p.argv[0], p.argv[1:]...)
+	cmd.Dir = p.codeDir
+	cmd.Env = p.environ(ln.Addr().String())
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		in.srv.Close()
+		return in, &startError{err: err}
+	}
+	in.cmd = cmd
+	var logs sync.WaitGroup
+	logs.Add(2)
+	go in.copyOutput(stdout, &logs)
+	go in.copyOutput(stderr, &logs)
+	go func() {
+		logs.Wait()
+		in.exitErr = cmd.Wait()
+		close(in.exited)
+		in.srv.Close()
+	}()
+	return in, nil
+}
+
+// startError is a runtime process that could not be started at all (a
+// bootstrap that is missing or not executable).
+type startError struct{ err error }
+
+func (e *startError) Error() string { return e.err.Error() }
+
+// copyOutput sends the function's output lines to the log with the
+// function name and the current request id, as CloudWatch Logs would show.
+func (in *instance) copyOutput(r io.Reader, wg *sync.WaitGroup) {
+	defer wg.Done()
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		in.mu.Lock()
+		cur := in.current
+		in.mu.Unlock()
+		id := ""
+		if cur != nil {
+			id = cur.id
+			cur.logTail.writeLine(line)
+		}
+		in.pool.rt.logFunction(in.pool.spec.Name, id, line)
+	}
+}
+
+// stop ends the process and its Runtime API.
+func (in *instance) stop() {
+	if in.cmd != nil && in.cmd.Process != nil {
+		syscall.Kill(-in.cmd.Process.Pid, syscall.SIGKILL)
+	}
+	in.srv.Close()
+}
+
+// exitedBeforeNext waits, briefly, for a warm instance to ask for its next
+// event; it reports true when the process ended instead. Runtimes call next
+// right after answering, so the wait is short; a runtime that exits after
+// answering is told apart from one that is merely slow to loop.
+func (in *instance) exitedBeforeNext() bool {
+	in.mu.Lock()
+	waiting := in.waiting
+	in.mu.Unlock()
+	if waiting {
+		return false
+	}
+	t := time.NewTimer(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-in.exited:
+			return true
+		case <-in.nextCalled:
+			return false
+		case <-t.C:
+			return !in.alive()
+		}
+	}
+}
+
+func (in *instance) alive() bool {
+	select {
+	case <-in.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// next is GET /runtime/invocation/next: it blocks until there is an event.
+func (in *instance) next(w http.ResponseWriter, r *http.Request) {
+	in.once.Do(func() {
+		in.initDur = time.Since(in.started)
+		close(in.ready)
+	})
+	in.mu.Lock()
+	in.waiting = true
+	in.mu.Unlock()
+	select {
+	case in.nextCalled <- struct{}{}:
+	default:
+	}
+	var inv *invocation
+	select {
+	case inv = <-in.events:
+	case <-r.Context().Done():
+		in.mu.Lock()
+		in.waiting = false
+		in.mu.Unlock()
+		return
+	case <-in.exited:
+		return
+	}
+	inv.deadline = time.Now().Add(in.pool.spec.Timeout)
+	in.mu.Lock()
+	in.current = inv
+	in.waiting = false
+	in.mu.Unlock()
+	select { // this call's signal is spent
+	case <-in.nextCalled:
+	default:
+	}
+	close(inv.taken)
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
+	h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
+	h.Set("Lambda-Runtime-Invoked-Function-Arn", in.pool.spec.ARN)
+	h.Set("Lambda-Runtime-Trace-Id", inv.traceID)
+	w.WriteHeader(http.StatusOK)
+	w.Write(inv.payload)
+}
+
+// take returns the current invocation if id names it, clearing it.
+func (in *instance) take(id string) *invocation {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.current == nil || in.current.id != id {
+		return nil
+	}
+	inv := in.current
+	in.current = nil
+	return inv
+}
+
+func writeRuntimeError(w http.ResponseWriter, status int, errType, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"errorType": errType, "errorMessage": msg})
+}
+
+func accepted(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	io.WriteString(w, `{"status":"OK"}`)
+}
+
+// maxPayload is Lambda's synchronous payload limit, each way.
+const maxPayload = 6 << 20
+
+// response is POST /runtime/invocation/{id}/response.
+func (in *instance) response(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxPayload+1))
+	if err != nil {
+		writeRuntimeError(w, http.StatusBadRequest, "InvalidRequest", err.Error())
+		return
+	}
+	inv := in.take(r.PathValue("id"))
+	if inv == nil {
+		writeRuntimeError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
+		return
+	}
+	if len(body) > maxPayload {
+		inv.done <- outcome{errType: "Unhandled",
+			payload: errorPayload("Function.ResponseSizeTooLarge", fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", maxPayload))}
+		writeRuntimeError(w, http.StatusRequestEntityTooLarge, "Function.ResponseSizeTooLarge", "response too large")
+		return
+	}
+	inv.done <- outcome{payload: body}
+	accepted(w)
+}
+
+// invocationError is POST /runtime/invocation/{id}/error.
+func (in *instance) invocationError(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxPayload))
+	inv := in.take(r.PathValue("id"))
+	if inv == nil {
+		writeRuntimeError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
+		return
+	}
+	errType := r.Header.Get("Lambda-Runtime-Function-Error-Type")
+	inv.done <- outcome{payload: normalizeError(body, errType), errType: "Unhandled"}
+	accepted(w)
+}
+
+// initError is POST /runtime/init/error: the function could not start.
+func (in *instance) initError(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxPayload))
+	errType := r.Header.Get("Lambda-Runtime-Function-Error-Type")
+	o := &outcome{payload: normalizeError(body, errType), errType: "Unhandled", initErr: true}
+	in.mu.Lock()
+	in.initErr = o
+	in.mu.Unlock()
+	accepted(w)
+}
+
+// normalizeError keeps a runtime's error JSON as it is when it is valid, as
+// Lambda does, and wraps anything else.
+func normalizeError(body []byte, errType string) []byte {
+	if json.Valid(body) && len(body) > 0 {
+		return body
+	}
+	if errType == "" {
+		errType = "Runtime.Unknown"
+	}
+	return errorPayload(errType, strings.TrimSpace(string(body)))
+}
+
+func errorPayload(errType, msg string) []byte {
+	b, _ := json.Marshal(struct {
+		ErrorMessage string `json:"errorMessage"`
+		ErrorType    string `json:"errorType"`
+	}{msg, errType})
+	return b
+}
+
+// handOver gives inv to the runtime, waiting through the init phase of a
+// new instance. It reports abandoned when ctx ended first (the instance did
+// not take the event and can serve another).
+func (in *instance) handOver(ctx context.Context, inv *invocation) (o outcome, ok, abandoned bool) {
+	select {
+	case in.events <- inv:
+		<-inv.taken
+		return outcome{}, true, false
+	case <-in.exited:
+		return in.exitOutcome(inv), false, false
+	case <-ctx.Done():
+		return outcome{}, false, true
+	case <-time.After(initTimeout):
+		in.stop()
+		return outcome{errType: "Unhandled", timedOut: true, payload: errorPayload("Runtime.InitTimeout",
+			fmt.Sprintf("RequestId: %s Error: Init timed out after %.2f seconds", inv.id, initTimeout.Seconds()))}, false, false
+	}
+}
+
+// await waits for the outcome of a handed-over invocation: the function's
+// answer, its timeout, or the end of its process. It reports abandoned when
+// ctx ended first; the invocation is still running then.
+func (in *instance) await(ctx context.Context, inv *invocation) (o outcome, abandoned bool) {
+	timer := time.NewTimer(time.Until(inv.deadline) + 50*time.Millisecond)
+	defer timer.Stop()
+	select {
+	case o := <-inv.done:
+		return o, false
+	case <-timer.C:
+		in.stop()
+		return outcome{timedOut: true, errType: "Unhandled", payload: errorPayload("Sandbox.Timedout",
+			fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.id, in.pool.spec.Timeout.Seconds()))}, false
+	case <-in.exited:
+		// A response posted just before the exit still counts.
+		select {
+		case o := <-inv.done:
+			return o, false
+		default:
+		}
+		return in.exitOutcome(inv), false
+	case <-ctx.Done():
+		return outcome{}, true
+	}
+}
+
+// initTimeout is Lambda's limit on the init phase.
+const initTimeout = 10 * time.Second
+
+// exitOutcome describes a process that ended before answering.
+func (in *instance) exitOutcome(inv *invocation) outcome {
+	in.mu.Lock()
+	ie := in.initErr
+	in.mu.Unlock()
+	if ie != nil {
+		return *ie
+	}
+	reason := "exit status 0"
+	if in.exitErr != nil {
+		reason = in.exitErr.Error()
+	}
+	var ee *exec.ExitError
+	if errors.As(in.exitErr, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			reason = "signal: " + ws.Signal().String()
+		}
+	}
+	return outcome{errType: "Unhandled", exitErr: in.exitErr, payload: errorPayload("Runtime.ExitError",
+		fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %s", inv.id, reason))}
+}
+
+// maxRSS reads the process's peak memory (VmHWM) in MB, for REPORT lines.
+func (in *instance) maxRSS() int {
+	if in.cmd == nil || in.cmd.Process == nil {
+		return 0
+	}
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(in.cmd.Process.Pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			return (kb + 1023) / 1024
+		}
+	}
+	return 0
+}
+
+// tailBuffer keeps the last 4 KB of an invocation's log (X-Amz-Log-Result).
+type tailBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+const tailSize = 4096
+
+func (t *tailBuffer) writeLine(line string) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	t.buf = append(t.buf, line...)
+	t.buf = append(t.buf, '\n')
+	if len(t.buf) > tailSize {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-tailSize:]...)
+	}
+	t.mu.Unlock()
+}
+
+func (t *tailBuffer) bytes() []byte {
+	if t == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]byte(nil), t.buf...)
+}

@@ -1,0 +1,303 @@
+package lambda
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// pool keeps the warm instances of one function: one invocation per
+// instance at a time, growing on demand up to its concurrency limit, ending
+// instances that stay idle.
+type pool struct {
+	rt      *Runtime
+	spec    Spec
+	lang    language
+	codeDir string
+	argv    []string
+	max     int
+
+	mu      sync.Mutex
+	idle    []*instance // most recently used last
+	idleAt  map[*instance]time.Time
+	total   int // running instances, busy or idle
+	waiters []chan *instance
+	closed  bool
+
+	health healthState
+}
+
+// healthState is whether the function last started and answered.
+type healthState struct {
+	mu      sync.Mutex
+	failing string
+}
+
+func (h *healthState) set(msg string) { h.mu.Lock(); h.failing = msg; h.mu.Unlock() }
+func (h *healthState) get() string    { h.mu.Lock(); defer h.mu.Unlock(); return h.failing }
+
+// ErrThrottled is returned when a function is at its reserved concurrency.
+var ErrThrottled = errors.New("Rate Exceeded.")
+
+// acquire returns an idle instance, starts one, or waits for one.
+func (p *pool) acquire(ctx context.Context) (*instance, bool, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, false, errors.New("the runtime is shutting down")
+	}
+	for len(p.idle) > 0 {
+		in := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		delete(p.idleAt, in)
+		if in.alive() {
+			p.mu.Unlock()
+			return in, false, nil
+		}
+		p.total--
+	}
+	if p.total < p.max {
+		p.total++
+		p.mu.Unlock()
+		in, err := startInstance(p)
+		if err != nil {
+			p.mu.Lock()
+			p.total--
+			p.mu.Unlock()
+			p.wakeOne()
+			var se *startError
+			if errors.As(err, &se) {
+				return nil, true, err
+			}
+			return nil, false, err
+		}
+		return in, true, nil
+	}
+	if p.spec.Reserved > 0 {
+		// Reserved concurrency is a hard limit in Lambda: it throttles.
+		p.mu.Unlock()
+		return nil, false, ErrThrottled
+	}
+	ch := make(chan *instance, 1)
+	p.waiters = append(p.waiters, ch)
+	p.mu.Unlock()
+	select {
+	case in := <-ch:
+		if in == nil {
+			return p.acquire(ctx)
+		}
+		return in, false, nil
+	case <-ctx.Done():
+		p.mu.Lock()
+		for i, w := range p.waiters {
+			if w == ch {
+				p.waiters = append(p.waiters[:i], p.waiters[i+1:]...)
+				break
+			}
+		}
+		p.mu.Unlock()
+		// An instance handed over meanwhile goes back.
+		select {
+		case in := <-ch:
+			if in != nil {
+				p.release(in)
+			}
+		default:
+		}
+		return nil, false, ctx.Err()
+	}
+}
+
+// release returns a finished instance: to a waiter, to the idle list, or,
+// when it has ended, away.
+func (p *pool) release(in *instance) {
+	p.mu.Lock()
+	if !in.alive() || p.closed {
+		p.total--
+		p.mu.Unlock()
+		in.stop()
+		p.wakeOne()
+		return
+	}
+	if len(p.waiters) > 0 {
+		w := p.waiters[0]
+		p.waiters = p.waiters[1:]
+		p.mu.Unlock()
+		w <- in
+		return
+	}
+	p.idle = append(p.idle, in)
+	p.idleAt[in] = time.Now()
+	p.mu.Unlock()
+}
+
+// discard drops an instance that must not be reused (timed out, crashed).
+func (p *pool) discard(in *instance) {
+	in.stop()
+	p.mu.Lock()
+	p.total--
+	p.mu.Unlock()
+	p.wakeOne()
+}
+
+// wakeOne lets a waiter try again now that there is room for a new instance.
+func (p *pool) wakeOne() {
+	p.mu.Lock()
+	if len(p.waiters) == 0 {
+		p.mu.Unlock()
+		return
+	}
+	w := p.waiters[0]
+	p.waiters = p.waiters[1:]
+	p.mu.Unlock()
+	w <- nil
+}
+
+// reap ends instances idle for longer than d.
+func (p *pool) reap(d time.Duration) {
+	p.mu.Lock()
+	var keep, stop []*instance
+	for _, in := range p.idle {
+		if time.Since(p.idleAt[in]) > d || !in.alive() {
+			stop = append(stop, in)
+			delete(p.idleAt, in)
+			p.total--
+		} else {
+			keep = append(keep, in)
+		}
+	}
+	p.idle = keep
+	p.mu.Unlock()
+	for _, in := range stop {
+		in.stop()
+	}
+}
+
+// close ends every instance.
+func (p *pool) close() {
+	p.mu.Lock()
+	p.closed = true
+	idle := p.idle
+	p.idle = nil
+	waiters := p.waiters
+	p.waiters = nil
+	p.mu.Unlock()
+	for _, in := range idle {
+		in.stop()
+	}
+	for _, w := range waiters {
+		w <- nil
+	}
+}
+
+// invoke runs one invocation on an instance of the pool.
+func (p *pool) invoke(ctx context.Context, payload []byte, tail *tailBuffer) (Result, string, error) {
+	if p.spec.Reserved == 0 {
+		return Result{}, "", ErrThrottled
+	}
+	inv := &invocation{id: newUUID(), payload: payload, done: make(chan outcome, 1), taken: make(chan struct{}), logTail: tail, traceID: newTraceHeader()}
+	var in *instance
+	var cold bool
+	for {
+		var err error
+		in, cold, err = p.acquire(ctx)
+		if err != nil {
+			if cold {
+				// The bootstrap could not be executed: Lambda's InvalidEntrypoint.
+				p.health.set("Runtime.InvalidEntrypoint: " + err.Error())
+				msg := fmt.Sprintf("RequestId: %s Error: fork/exec %s: %s", inv.id, p.argv[0], unwrapExec(err))
+				return Result{Payload: errorPayload("Runtime.InvalidEntrypoint", msg), FunctionError: "Unhandled", RequestID: inv.id}, inv.id, nil
+			}
+			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+				return Result{}, inv.id, ErrTimeout
+			}
+			return Result{}, inv.id, err
+		}
+		if cold || !in.exitedBeforeNext() {
+			break
+		}
+		// A warm instance that ended after its last answer (aws-lambda-go
+		// exits after a panic) serves no one: start another.
+		p.discard(in)
+	}
+	inv.started = time.Now()
+	p.rt.logFunction(p.spec.Name, inv.id, fmt.Sprintf("START RequestId: %s Version: $LATEST", inv.id))
+	o, ok, abandoned := in.handOver(ctx, inv)
+	if abandoned {
+		p.release(in)
+		return Result{}, inv.id, ErrTimeout
+	}
+	if ok {
+		o, abandoned = in.await(ctx, inv)
+		if abandoned {
+			// The caller gave up (an integration timeout); the function runs
+			// on to its own end, then the instance goes back to the pool.
+			go func() {
+				o, _ := in.await(context.Background(), inv)
+				p.finish(in, inv, o, 0)
+			}()
+			return Result{}, inv.id, ErrTimeout
+		}
+	}
+	initDur := time.Duration(0)
+	if cold {
+		initDur = in.initDur
+	}
+	p.finish(in, inv, o, initDur)
+	return Result{Payload: o.payload, FunctionError: o.errType, RequestID: inv.id}, inv.id, nil
+}
+
+func (p *pool) finish(in *instance, inv *invocation, o outcome, initDur time.Duration) {
+	dur := time.Since(inv.started)
+	p.rt.logFunction(p.spec.Name, inv.id, "END RequestId: "+inv.id)
+	p.rt.logReport(p, inv, dur, initDur, in.maxRSS())
+	switch {
+	case o.initErr:
+		p.health.set(errorSummary(o.payload))
+		p.discard(in)
+	case o.timedOut || o.exitErr != nil || !in.alive():
+		p.discard(in)
+	default:
+		p.health.set("")
+		p.release(in)
+	}
+}
+
+func errorSummary(payload []byte) string {
+	s := string(payload)
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
+}
+
+func unwrapExec(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 {
+		return s[i+2:]
+	}
+	return s
+}
+
+// stats lists instance counts for tests and metrics.
+func (p *pool) stats() (total, idle int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.total, len(p.idle)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
