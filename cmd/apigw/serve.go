@@ -83,9 +83,16 @@ func invokers(m *model.Model, cfg config.Config, o *options, logger *slog.Logger
 			}
 		}
 	}
+	var signer *lambda.Signer
+	for _, f := range cfg.Functions {
+		if f.Endpoint != "" {
+			signer = lambda.NewSigner(context.Background(), o.region)
+			break
+		}
+	}
 	for name, f := range cfg.Functions {
 		if f.Endpoint != "" {
-			r.Add(&lambda.Remote{Endpoint: f.Endpoint}, name)
+			r.Add(&lambda.Remote{Endpoint: f.Endpoint, Signer: signer}, name)
 		}
 	}
 	var specs []lambda.Spec
@@ -98,7 +105,7 @@ func invokers(m *model.Model, cfg config.Config, o *options, logger *slog.Logger
 			ep = c.Endpoint
 		}
 		if ep != "" {
-			r.Add(&lambda.Remote{Endpoint: ep, Name: f.Name}, f.Name, f.LogicalID, f.ARN)
+			r.Add(&lambda.Remote{Endpoint: ep, Name: f.Name, Signer: signer}, f.Name, f.LogicalID, f.ARN)
 			continue
 		}
 		spec, err := specOf(f, o)

@@ -228,6 +228,7 @@ func (p *pool) invoke(ctx context.Context, payload []byte, tail *tailBuffer) (Re
 	inv.started = time.Now()
 	p.rt.logFunction(p.spec.Name, inv.id, fmt.Sprintf("START RequestId: %s Version: $LATEST", inv.id))
 	o, ok, abandoned := in.handOver(ctx, inv)
+	inv.started = time.Now() // Duration counts from the hand-over, after init
 	if abandoned {
 		p.release(in)
 		return Result{}, inv.id, ErrTimeout

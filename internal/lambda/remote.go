@@ -3,6 +3,8 @@ package lambda
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +12,11 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 )
 
 // maxResponse is Lambda's synchronous response limit (6 MB).
@@ -23,6 +30,49 @@ type Remote struct {
 	// accepts any name.
 	Name   string
 	Client *http.Client
+	// Signer signs requests with SigV4 when set (AWS itself needs it).
+	Signer *Signer
+}
+
+// Signer signs Invoke API requests with SigV4 for service "lambda".
+type Signer struct {
+	Credentials aws.CredentialsProvider
+	Region      string
+	signer      *v4.Signer
+}
+
+// NewSigner loads credentials from the standard chain (environment, shared
+// files, SSO, container credentials); it returns nil when there are none.
+// The EC2 instance metadata service is never asked.
+func NewSigner(ctx context.Context, region string) *Signer {
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithEC2IMDSClientEnableState(imds.ClientDisabled), config.WithRegion(region))
+	if err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return nil
+	}
+	return &Signer{Credentials: cfg.Credentials, Region: region, signer: v4.NewSigner()}
+}
+
+// regionOf takes the region from an AWS endpoint host (lambda.REGION.amazonaws.com).
+func (s *Signer) regionOf(host string) string {
+	parts := strings.Split(host, ".")
+	if len(parts) >= 4 && parts[0] == "lambda" {
+		return parts[1]
+	}
+	return s.Region
+}
+
+func (s *Signer) sign(ctx context.Context, req *http.Request, body []byte) error {
+	creds, err := s.Credentials.Retrieve(ctx)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(body)
+	return s.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "lambda", s.regionOf(req.URL.Hostname()), time.Now())
 }
 
 var _ Invoker = (*Remote)(nil)
@@ -45,6 +95,11 @@ func (r *Remote) Invoke(ctx context.Context, function string, payload []byte) (R
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Amz-Invocation-Type", "RequestResponse")
+	if r.Signer != nil {
+		if err := r.Signer.sign(ctx, req, payload); err != nil {
+			return Result{}, fmt.Errorf("invoke %s: signing: %w", name, err)
+		}
+	}
 	client := r.Client
 	if client == nil {
 		client = defaultClient
