@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -66,22 +67,48 @@ func interpreter(lang language, runtime string) (string, error) {
 	switch lang {
 	case langPython:
 		v := pythonVersionRe.FindStringSubmatch(runtime)[1]
-		if p, err := exec.LookPath("python" + v); err == nil {
+		if p := runnable("python"+v, "-c", "pass"); p != "" {
 			return p, nil
 		}
-		if p, err := exec.LookPath("python3"); err == nil {
+		if p := runnable("python3", "-c", "pass"); p != "" {
 			return p, nil
 		}
 		return "", fmt.Errorf("runtime %s needs python3, which is not installed (apt-get install python3)", runtime)
 	case langNode:
 		for _, name := range []string{"node", "nodejs"} {
-			if p, err := exec.LookPath(name); err == nil {
+			if p := runnable(name, "-e", "0"); p != "" {
 				return p, nil
 			}
 		}
 		return "", fmt.Errorf("runtime %s needs node, which is not installed (apt-get install nodejs)", runtime)
 	}
 	return "", nil
+}
+
+var (
+	runnableMu    sync.Mutex
+	runnableCache = map[string]string{}
+)
+
+// runnable finds a program on PATH and checks that it really runs: version
+// managers leave shims on PATH (pyenv's python3.12) that only fail when run.
+func runnable(name string, args ...string) string {
+	runnableMu.Lock()
+	defer runnableMu.Unlock()
+	if p, ok := runnableCache[name]; ok {
+		return p
+	}
+	p, err := exec.LookPath(name)
+	if err == nil {
+		cmd := exec.Command(p, args...)
+		if cmd.Run() != nil {
+			p = ""
+		}
+	} else {
+		p = ""
+	}
+	runnableCache[name] = p
+	return p
 }
 
 // prepareCode puts a function's code in a folder and returns it: inline code

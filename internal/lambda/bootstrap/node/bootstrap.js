@@ -839,6 +839,12 @@ class Runtime {
       if ((await result) !== undefined) {
         console.warn('Streaming handlers ignore return values.');
       }
+      if (stream.writableEnded && !stream.writableFinished) {
+        await new Promise((resolve, reject) => {
+          stream.once('finish', resolve);
+          stream.once('error', reject);
+        });
+      }
       if (!stream.writableFinished) throw new Error('Response stream is not finished.');
       outcome = this.client.postRawResponse(Buffer.concat(chunks), contentType, invokeId);
     } catch (err) {

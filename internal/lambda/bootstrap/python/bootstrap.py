@@ -87,38 +87,53 @@ def _ensure_ascii():
     return True
 
 
+_SCALARS = (str, bytes, int, float, type(None), decimal.Decimal)
+
+
 def _namedtuples_as_objects(obj, active=None):
-    """Returns obj with namedtuples (anything tuple-like with _asdict) turned
-    into dicts, as simplejson's namedtuple_as_object does. Containers without
-    any are returned unchanged; cycles are left for the encoder to report."""
-    if isinstance(obj, (str, bytes, int, float)) or obj is None:
+    """Returns obj with namedtuples (tuples with an _asdict method) turned into
+    dicts, as simplejson's namedtuple_as_object does. Containers are copied
+    only where something changed; cycles are left for the encoder to report."""
+    if isinstance(obj, _SCALARS):
         return obj
     if active is None:
         active = set()
     if isinstance(obj, tuple):
         asdict = getattr(obj, "_asdict", None)
         if callable(asdict):
-            obj = asdict()
+            converted = asdict()
+            if isinstance(converted, dict):
+                return _namedtuples_as_objects(dict(converted), active)
     if isinstance(obj, dict):
         if id(obj) in active:
             return obj
         active.add(id(obj))
-        out, changed = {}, False
+        out = None
         for k, v in obj.items():
+            if isinstance(v, _SCALARS):
+                continue
             nv = _namedtuples_as_objects(v, active)
-            changed = changed or nv is not v
-            out[k] = nv
+            if nv is not v:
+                if out is None:
+                    out = dict(obj)
+                out[k] = nv
         active.discard(id(obj))
-        return out if changed else obj
+        return obj if out is None else out
     if isinstance(obj, (list, tuple)):
         if id(obj) in active:
             return obj
         active.add(id(obj))
-        items = [_namedtuples_as_objects(v, active) for v in obj]
+        out = None
+        for i, v in enumerate(obj):
+            if isinstance(v, _SCALARS):
+                continue
+            nv = _namedtuples_as_objects(v, active)
+            if nv is not v:
+                if out is None:
+                    out = list(obj)
+                out[i] = nv
         active.discard(id(obj))
-        if any(a is not b for a, b in zip(items, obj)):
-            return items
-        return obj
+        return obj if out is None else out
     return obj
 
 
