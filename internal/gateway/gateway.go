@@ -225,10 +225,22 @@ func (g *Gateway) serve(c *Call) *Error {
 		return errMissingToken
 	}
 	c.stage = st
-	c.fullPath = "/" + trimmed
-	c.path = "/" + strings.TrimLeft(rest, "/")
-	if rest == "" && !strings.HasSuffix(trimmed, "/") {
+	// fullPath keeps the path as sent with leading slashes folded; path is
+	// what follows the stage, with its leading slashes folded. Substrings
+	// of the request line, unless there were slashes to fold.
+	if len(rawPath)-len(trimmed) == 1 {
+		c.fullPath = rawPath
+	} else {
+		c.fullPath = "/" + trimmed
+	}
+	switch restTrimmed := strings.TrimLeft(rest, "/"); {
+	case rest == "":
 		c.path = "/"
+	case len(rest)-len(restTrimmed) == 0:
+		// "/stage/x": the slash before x is the one after the stage.
+		c.path = trimmed[len(stageName):]
+	default:
+		c.path = "/" + restTrimmed
 	}
 	c.rawQuery = rawQuery
 	res, found := st.tree.Lookup(c.path, accept.fn, &c.params)

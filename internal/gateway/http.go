@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"bytes"
 	"errors"
+	"net"
 	"fmt"
 	"net/url"
 	"strings"
@@ -94,33 +96,42 @@ func newHTTPIntegration(m *model.Method, uri string, st *stage) (*httpIntegratio
 
 // hopByHop are request headers a proxy does not forward (RFC 9110 §7.6.1),
 // plus those the client library sets itself.
-var hopByHop = map[string]bool{
-	"connection": true, "keep-alive": true, "proxy-authenticate": true, "proxy-authorization": true,
-	"te": true, "trailer": true, "transfer-encoding": true, "upgrade": true, "host": true,
-	"content-length": true, "expect": true, "proxy-connection": true,
-}
+var hopByHop = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
+	"TE", "Trailer", "Transfer-Encoding", "Upgrade", "Host", "Content-Length", "Expect", "Proxy-Connection"}
 
 // remapped are backend response headers API Gateway does not pass as they
 // are: it renames them x-amzn-Remapped-<name> and sets its own.
-var remapped = map[string]string{
-	"authorization": "x-amzn-Remapped-Authorization", "connection": "x-amzn-Remapped-Connection",
-	"content-length": "x-amzn-Remapped-Content-Length", "content-md5": "x-amzn-Remapped-Content-MD5",
-	"date": "x-amzn-Remapped-Date", "server": "x-amzn-Remapped-Server",
-	"www-authenticate": "x-amzn-Remapped-WWW-Authenticate", "proxy-authenticate": "x-amzn-Remapped-Proxy-Authenticate",
-	"max-forwards": "x-amzn-Remapped-Max-Forwards", "te": "x-amzn-Remapped-TE", "trailer": "x-amzn-Remapped-Trailer",
-	"upgrade": "x-amzn-Remapped-Upgrade",
-}
+var remapped = []string{"Authorization", "Connection", "Content-Length", "Content-MD5", "Date", "Server",
+	"WWW-Authenticate", "Proxy-Authenticate", "Max-Forwards", "TE", "Trailer", "Upgrade"}
+
+var remappedAs = func() map[string]string {
+	m := map[string]string{}
+	for _, h := range remapped {
+		m[h] = "x-amzn-Remapped-" + h
+	}
+	return m
+}()
 
 // dropped are backend response headers that describe the backend connection.
-var dropped = map[string]bool{"transfer-encoding": true, "keep-alive": true}
+var dropped = []string{"Transfer-Encoding", "Keep-Alive"}
 
-func lower(b []byte) string {
-	for _, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			return strings.ToLower(string(b))
+// headerIn finds a header name in a list, ignoring case, without allocating.
+func headerIn(list []string, name []byte) (string, bool) {
+	for _, h := range list {
+		if len(h) == len(name) && bytes.EqualFold([]byte(h), name) {
+			return h, true
 		}
 	}
-	return string(b)
+	return "", false
+}
+
+// remappedName is the x-amzn-Remapped- name of a response header, if API Gateway remaps it.
+func remappedName(name []byte) (string, bool) {
+	h, ok := headerIn(remapped, name)
+	if !ok {
+		return "", false
+	}
+	return remappedAs[h], true
 }
 
 func (h *httpIntegration) Serve(c *Call) *Error {
@@ -144,7 +155,7 @@ func (h *httpIntegration) Serve(c *Call) *Error {
 	req.Header.SetHost(h.host)
 	if h.proxy {
 		for k, v := range ctx.Request.Header.All() {
-			if hopByHop[lower(k)] {
+			if _, skip := headerIn(hopByHop, k); skip {
 				continue
 			}
 			req.Header.AddBytesKV(k, v)
@@ -177,11 +188,10 @@ func (h *httpIntegration) Serve(c *Call) *Error {
 	out := &ctx.Response
 	out.SetStatusCode(resp.StatusCode())
 	for k, v := range resp.Header.All() {
-		name := lower(k)
-		if dropped[name] {
+		if _, skip := headerIn(dropped, k); skip {
 			continue
 		}
-		if r, ok := remapped[name]; ok {
+		if r, ok := remappedName(k); ok {
 			out.Header.SetBytesV(r, v)
 			continue
 		}
@@ -254,13 +264,24 @@ func (h *httpIntegration) nonProxyBody(c *Call, req *fasthttp.Request) *Error {
 	return nil
 }
 
+// appendForwardedFor adds the client's address to X-Forwarded-For, as a proxy does.
 func appendForwardedFor(req *fasthttp.Request, ctx *fasthttp.RequestCtx) {
-	ip := ctx.RemoteIP().String()
+	var buf [128]byte
+	b := buf[:0]
 	if prior := req.Header.Peek("X-Forwarded-For"); len(prior) > 0 {
-		req.Header.Set("X-Forwarded-For", string(prior)+", "+ip)
-		return
+		b = append(b, prior...)
+		b = append(b, ", "...)
 	}
-	req.Header.Set("X-Forwarded-For", ip)
+	b = appendRemoteIP(b, ctx)
+	req.Header.SetBytesV("X-Forwarded-For", b)
+}
+
+// appendRemoteIP appends the client's IP address without allocating.
+func appendRemoteIP(b []byte, ctx *fasthttp.RequestCtx) []byte {
+	if a, ok := ctx.RemoteAddr().(*net.TCPAddr); ok {
+		return a.AddrPort().Addr().Unmap().AppendTo(b)
+	}
+	return append(b, ctx.RemoteIP().String()...)
 }
 
 // backendResponse gives response mapping access to the backend's answer.

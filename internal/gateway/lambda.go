@@ -121,12 +121,11 @@ func (l *lambdaProxy) Serve(c *Call) *Error {
 	resp := &ctx.Response
 	resp.SetStatusCode(out.StatusCode)
 	for _, h := range out.Headers {
-		name := strings.ToLower(h.Name)
-		if r, ok := remapped[name]; ok {
+		if r, ok := remappedName([]byte(h.Name)); ok {
 			resp.Header.Set(r, h.Value)
 			continue
 		}
-		if dropped[name] {
+		if _, skip := headerIn(dropped, []byte(h.Name)); skip {
 			continue
 		}
 		resp.Header.Add(h.Name, h.Value)

@@ -1,0 +1,164 @@
+package gateway
+
+import (
+	"io"
+	"log/slog"
+	"net"
+	"testing"
+
+	"github.com/apigw/apigw/internal/model"
+	"github.com/apigw/apigw/internal/template"
+	"github.com/valyala/fasthttp"
+)
+
+const benchTemplate = `Parameters:
+  Backend: {Type: String}
+Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: bench}
+  Items:
+    Type: AWS::ApiGateway::Resource
+    Properties: {RestApiId: !Ref Api, ParentId: !GetAtt Api.RootResourceId, PathPart: items}
+  Proxy:
+    Type: AWS::ApiGateway::Resource
+    Properties: {RestApiId: !Ref Api, ParentId: !Ref Items, PathPart: '{proxy+}'}
+  AnyProxy:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Proxy
+      HttpMethod: ANY
+      Integration:
+        Type: HTTP_PROXY
+        IntegrationHttpMethod: ANY
+        Uri: !Sub '${Backend}/items/{proxy}'
+        RequestParameters: {integration.request.path.proxy: method.request.path.proxy}
+  Mock:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Items
+      HttpMethod: GET
+      Integration:
+        Type: MOCK
+        RequestTemplates: {application/json: '{"statusCode": 200}'}
+        IntegrationResponses: [{StatusCode: 200, ResponseTemplates: {application/json: '{"ok":true}'}}]
+      MethodResponses: [{StatusCode: 200}]
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    DependsOn: [AnyProxy, Mock]
+    Properties: {RestApiId: !Ref Api, StageName: prod}
+`
+
+func benchGateway(b *testing.B, backend string) *Gateway {
+	b.Helper()
+	opts := template.Options{Params: map[string]string{"Backend": backend}, Region: "us-east-1", AccountID: "123456789012", StackName: "bench", Types: model.Types()}
+	tpl, err := template.Parse("bench.yaml", []byte(benchTemplate), opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := model.Build(tpl, model.Options{Region: "us-east-1", AccountID: "123456789012", StackName: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := New(m, Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return g
+}
+
+func serveRequest(g *Gateway, ctx *fasthttp.RequestCtx, req *fasthttp.Request, addr net.Addr) {
+	ctx.Init(req, addr, nil)
+	g.Handle(ctx)
+}
+
+// BenchmarkHTTPProxy measures the gateway's own work per HTTP_PROXY request
+// (routing, request and response copying) against a loopback backend; the
+// figure to compare is BenchmarkBackendDirect in the same run.
+func BenchmarkHTTPProxy(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := []byte(`{"id":"abc","name":"item","price":12.5,"tags":["a","b"],"stock":3,"updated":"2026-11-29T00:00:00Z"}`)
+	go fasthttp.Serve(ln, func(ctx *fasthttp.RequestCtx) {
+		ctx.SetContentType("application/json")
+		ctx.SetBody(body)
+	})
+	defer ln.Close()
+	g := benchGateway(b, "http://"+ln.Addr().String())
+	var req fasthttp.Request
+	req.SetRequestURI("/prod/items/abc?x=1")
+	req.Header.SetHost("127.0.0.1:8080")
+	req.Header.Set("User-Agent", "bench")
+	addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5555}
+	var ctx fasthttp.RequestCtx
+	b.ReportAllocs()
+	for b.Loop() {
+		serveRequest(g, &ctx, &req, addr)
+		if ctx.Response.StatusCode() != 200 {
+			b.Fatalf("status %d: %s", ctx.Response.StatusCode(), ctx.Response.Body())
+		}
+		ctx.Response.Reset()
+	}
+}
+
+// BenchmarkBackendDirect is the baseline: the same backend call without the gateway.
+func BenchmarkBackendDirect(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := []byte(`{"id":"abc","name":"item","price":12.5,"tags":["a","b"],"stock":3,"updated":"2026-11-29T00:00:00Z"}`)
+	go fasthttp.Serve(ln, func(ctx *fasthttp.RequestCtx) {
+		ctx.SetContentType("application/json")
+		ctx.SetBody(body)
+	})
+	defer ln.Close()
+	c := &fasthttp.HostClient{Addr: ln.Addr().String()}
+	var req fasthttp.Request
+	var resp fasthttp.Response
+	req.SetRequestURI("http://" + ln.Addr().String() + "/items/abc?x=1")
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.Do(&req, &resp); err != nil || resp.StatusCode() != 200 {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMock measures a MOCK method: routing and the gateway's own
+// response, no backend.
+func BenchmarkMock(b *testing.B) {
+	g := benchGateway(b, "http://127.0.0.1:9")
+	var req fasthttp.Request
+	req.SetRequestURI("/prod/items")
+	req.Header.SetHost("127.0.0.1:8080")
+	addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5555}
+	var ctx fasthttp.RequestCtx
+	b.ReportAllocs()
+	for b.Loop() {
+		serveRequest(g, &ctx, &req, addr)
+		if ctx.Response.StatusCode() != 200 {
+			b.Fatalf("status %d: %s", ctx.Response.StatusCode(), ctx.Response.Body())
+		}
+		ctx.Response.Reset()
+	}
+}
+
+// BenchmarkNotFound measures the 403 Missing Authentication Token path.
+func BenchmarkNotFound(b *testing.B) {
+	g := benchGateway(b, "http://127.0.0.1:9")
+	var req fasthttp.Request
+	req.SetRequestURI("/prod/nothing/here")
+	req.Header.SetHost("127.0.0.1:8080")
+	addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5555}
+	var ctx fasthttp.RequestCtx
+	b.ReportAllocs()
+	for b.Loop() {
+		serveRequest(g, &ctx, &req, addr)
+		ctx.Response.Reset()
+	}
+}
