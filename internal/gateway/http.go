@@ -3,8 +3,8 @@ package gateway
 import (
 	"bytes"
 	"errors"
-	"net"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"sync"
