@@ -270,6 +270,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		logger.Warn("template note", "note", n)
 	}
 
+	// Signals are caught before the listeners open, so a supervisor that
+	// sends SIGTERM as soon as apigw serves gets a graceful shutdown.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	dataLn, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "apigw serve: --addr: %v\n", err)
@@ -297,8 +301,6 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	printRoutes(stdout, g.Routes(), dataLn.Addr().String())
 	logger.Info("apigw serving", "addr", dataLn.Addr().String(), "admin", adminLn.Addr().String(), "template", o.template)
 
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	code := 0
 	select {
 	case s := <-sig:

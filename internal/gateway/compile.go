@@ -23,6 +23,7 @@ type api struct {
 	stages           map[string]*stage
 	binaryMediaTypes []string
 	account, region  string
+	arnPrefixLen     int // len("arn:aws:execute-api:REGION:ACCOUNT:APIID/")
 }
 
 type stage struct {
@@ -70,6 +71,7 @@ func compile(m *model.Model, deps *Deps) (*table, error) {
 	var errs []string
 	for _, ma := range m.RestAPIs {
 		a := &api{id: ma.ID, model: ma, stages: map[string]*stage{}, binaryMediaTypes: ma.BinaryMediaTypes, account: m.AccountID, region: m.Region}
+		a.arnPrefixLen = len("arn:aws:execute-api:") + len(m.Region) + 1 + len(m.AccountID) + 1 + len(a.id) + 1
 		for _, ms := range ma.Stages {
 			st := &stage{name: ms.Name, api: a, deploymentID: ms.DeploymentID, vars: ms.Variables}
 			for _, mr := range ma.Resources {

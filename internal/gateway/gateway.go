@@ -23,6 +23,7 @@ const (
 	MaxBodySize       = 10 << 20 // 10 MB payload
 	MaxHeaderSize     = 10240    // request line and headers
 	hostSuffix        = ".execute-api.localhost"
+	maxMethodARN      = 1600
 	readBufferSize    = 16 << 10 // above MaxHeaderSize so the limit is ours, not a read error
 	defaultReadTimout = 30 * time.Second
 )
@@ -249,6 +250,11 @@ func (g *Gateway) serve(c *Call) *Error {
 	}
 	m := res.lookup(accept.name)
 	c.method = m
+	// API Gateway limits the method ARN
+	// (arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH) to 1600 bytes.
+	if st.api.arnPrefixLen+len(st.name)+1+len(accept.name)+len(c.path) > maxMethodARN {
+		return errURITooLong
+	}
 	return m.integ.Serve(c)
 }
 

@@ -138,6 +138,7 @@ func (e *Error) Error() string {
 var (
 	errMissingToken  = &Error{Type: MissingAuthenticationToken}
 	errConfiguration = &Error{Type: APIConfigurationError}
+	errURITooLong    = &Error{Type: Default4XX, Status: 414, Message: "Request URI too long"}
 )
 
 // lambdaError is how API Gateway answers a Lambda proxy that failed, timed
