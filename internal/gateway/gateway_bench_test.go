@@ -51,7 +51,7 @@ Resources:
     Properties: {RestApiId: !Ref Api, StageName: prod}
 `
 
-func benchGateway(b *testing.B, backend string) *Gateway {
+func benchGateway(b testing.TB, backend string) *Gateway {
 	b.Helper()
 	opts := template.Options{Params: map[string]string{"Backend": backend}, Region: "us-east-1", AccountID: "123456789012", StackName: "bench", Types: model.Types()}
 	tpl, err := template.Parse("bench.yaml", []byte(benchTemplate), opts)
