@@ -1,0 +1,75 @@
+package template
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// FuzzParse feeds arbitrary bytes to Parse, as YAML and as JSON. It must never
+// panic; it returns a template or a non-empty ErrorList whose errors all name
+// the file; a template has a Map of properties for every resource and no
+// AWS::NoValue marker; and the result is the same when parsed again.
+// The seed corpus is testdata/fuzz/FuzzParse (written from the golden fixtures
+// and crashers found so far).
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(api))
+	f.Add([]byte(exprTemplate(`!Sub ["${A}-${Stage}", {A: !Select [0, !Split [",", !Join [",", !Ref Names]]]}]`)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, file := range []string{"fuzz.yaml", "fuzz.json"} {
+			o := Options{Types: testTypes()}
+			tpl, err := Parse(file, data, o)
+			first := checkResult(t, file, tpl, err)
+			tpl2, err2 := Parse(file, data, o)
+			if second := checkResult(t, file, tpl2, err2); !bytes.Equal(first, second) {
+				t.Fatalf("%s: two parses differ:\n%s\n---\n%s", file, first, second)
+			}
+		}
+	})
+}
+
+func checkResult(t *testing.T, file string, tpl *Template, err error) []byte {
+	t.Helper()
+	if err != nil {
+		var list ErrorList
+		if !errors.As(err, &list) {
+			t.Fatalf("error is a %T: %v", err, err)
+		}
+		if len(list) == 0 {
+			t.Fatalf("empty ErrorList")
+		}
+		if tpl != nil {
+			t.Fatalf("a template and errors")
+		}
+		for _, e := range list {
+			if strings.Contains(e.Msg, "internal error") {
+				t.Fatalf("%v", e)
+			}
+			if e.File != file {
+				t.Fatalf("error without its file: %#v", e)
+			}
+			if e.Msg == "" {
+				t.Fatalf("error without a message: %#v", e)
+			}
+		}
+		return dump(nil, err)
+	}
+	if tpl == nil {
+		t.Fatalf("no template and no error")
+	}
+	for _, r := range tpl.Resources {
+		if r.Properties == nil || r.Properties.Kind != Map {
+			t.Fatalf("%s: Properties %v", r.LogicalID, r.Properties)
+		}
+		if hasNoValue(r.Properties) || hasNoValue(r.Metadata) {
+			t.Fatalf("%s: AWS::NoValue leaked", r.LogicalID)
+		}
+	}
+	for _, o := range tpl.Outputs {
+		if o.Value == nil || hasNoValue(o.Value) {
+			t.Fatalf("output %s: value %v", o.LogicalID, o.Value)
+		}
+	}
+	return dump(tpl, nil)
+}
