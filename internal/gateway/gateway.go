@@ -120,6 +120,11 @@ func (a slogAdapter) Printf(format string, args ...any) {
 // handleReadError answers requests fasthttp could not read, as API
 // Gateway's front end does.
 func (g *Gateway) handleReadError(ctx *fasthttp.RequestCtx, err error) {
+	c := acquireCall()
+	newRequestID(c)
+	ctx.Response.Header.Set("x-amzn-RequestId", c.requestID)
+	ctx.Response.Header.SetBytesV("x-amz-apigw-id", c.apigwID[:])
+	releaseCall(c)
 	switch {
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		ctx.Response.SetStatusCode(413)
