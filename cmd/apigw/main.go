@@ -9,9 +9,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/apigw/apigw/internal/lambda"
 )
 
 func main() {
+	// apigw re-executes itself as the supervisor of each Lambda instance.
+	lambda.RunSupervisorIfAsked()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

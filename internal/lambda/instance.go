@@ -14,8 +14,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // invocation is one event handed to an instance.
@@ -24,10 +26,13 @@ type invocation struct {
 	payload  []byte
 	deadline time.Time // set when the runtime takes the event
 	traceID  string
-	done     chan outcome  // buffered 1
-	taken    chan struct{} // closed once the runtime has the event and its deadline
-	logTail  *tailBuffer   // nil unless the caller asked for the log
-	started  time.Time
+	// clientContext is the caller's client context JSON, for
+	// Lambda-Runtime-Client-Context.
+	clientContext string
+	done          chan outcome  // buffered 1
+	taken         chan struct{} // closed once the runtime has the event and its deadline
+	logTail       *tailBuffer   // nil unless the caller asked for the log
+	started       time.Time
 }
 
 // outcome is how an invocation ended.
@@ -53,8 +58,14 @@ type instance struct {
 	initDur  time.Duration // time from start to the first next call
 	firstUse bool          // no invocation has run yet (a cold start)
 
+	outputs []*outputPipe // the runtime's stdout and stderr
+
 	mu      sync.Mutex
 	current *invocation
+	// logInv is the invocation output lines belong to: the current one, or
+	// the last one until the next starts (a line may be read after the
+	// response was posted).
+	logInv  *invocation
 	initErr *outcome
 	ready   chan struct{} // closed at the first next call
 	once    sync.Once
@@ -88,21 +99,52 @@ func startInstance(p *pool) (*instance, error) {
 	in.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go in.srv.Serve(ln)
 
-	cmd := exec.Command(p.argv[0], p.argv[1:]...)
+	if p.lang == langProvided {
+		// A bootstrap that cannot be executed is Lambda's InvalidEntrypoint;
+		// tell it here, before the supervisor hides the exec error.
+		if err := syscall.Access(p.argv[0], 1 /* X_OK */); err != nil {
+			in.srv.Close()
+			return in, &startError{err: &os.PathError{Op: "fork/exec", Path: p.argv[0], Err: err}}
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		in.srv.Close()
+		return nil, err
+	}
+	cmd := exec.Command(self, p.argv...)
 	cmd.Dir = p.codeDir
-	cmd.Env = p.environ(ln.Addr().String())
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	stdout, _ := cmd.StdoutPipe()
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
+	cmd.Env = append(p.environ(ln.Addr().String()), supervisorEnv+"=1")
+	// SIGTERM, not SIGKILL: the supervisor must live to kill its group.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		in.srv.Close()
+		return nil, err
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		in.srv.Close()
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = outW, errW
+	err = cmd.Start()
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		outR.Close()
+		errR.Close()
 		in.srv.Close()
 		return in, &startError{err: err}
 	}
 	in.cmd = cmd
+	in.outputs = []*outputPipe{{f: outR}, {f: errR}}
 	var logs sync.WaitGroup
 	logs.Add(2)
-	go in.copyOutput(stdout, &logs)
-	go in.copyOutput(stderr, &logs)
+	go in.copyOutput(in.outputs[0], &logs)
+	go in.copyOutput(in.outputs[1], &logs)
 	go func() {
 		logs.Wait()
 		in.exitErr = cmd.Wait()
@@ -120,14 +162,15 @@ func (e *startError) Error() string { return e.err.Error() }
 
 // copyOutput sends the function's output lines to the log with the
 // function name and the current request id, as CloudWatch Logs would show.
-func (in *instance) copyOutput(r io.Reader, wg *sync.WaitGroup) {
+func (in *instance) copyOutput(r *outputPipe, wg *sync.WaitGroup) {
 	defer wg.Done()
+	defer r.f.Close()
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
 		in.mu.Lock()
-		cur := in.current
+		cur := in.logInv
 		in.mu.Unlock()
 		id := ""
 		if cur != nil {
@@ -207,6 +250,7 @@ func (in *instance) next(w http.ResponseWriter, r *http.Request) {
 	inv.deadline = time.Now().Add(in.pool.spec.Timeout)
 	in.mu.Lock()
 	in.current = inv
+	in.logInv = inv
 	in.waiting = false
 	in.mu.Unlock()
 	select { // this call's signal is spent
@@ -220,6 +264,9 @@ func (in *instance) next(w http.ResponseWriter, r *http.Request) {
 	h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
 	h.Set("Lambda-Runtime-Invoked-Function-Arn", in.pool.spec.ARN)
 	h.Set("Lambda-Runtime-Trace-Id", inv.traceID)
+	if inv.clientContext != "" {
+		h.Set("Lambda-Runtime-Client-Context", inv.clientContext)
+	}
 	w.WriteHeader(http.StatusOK)
 	w.Write(inv.payload)
 }
@@ -392,7 +439,7 @@ func (in *instance) maxRSS() int {
 	if in.cmd == nil || in.cmd.Process == nil {
 		return 0
 	}
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(in.cmd.Process.Pid) + "/status")
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(runtimePID(in.cmd.Process.Pid)) + "/status")
 	if err != nil {
 		return 0
 	}
@@ -433,4 +480,58 @@ func (t *tailBuffer) bytes() []byte {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return append([]byte(nil), t.buf...)
+}
+
+// outputPipe is the read end of a runtime's stdout or stderr. It records
+// whether its reader is waiting for more data, so apigw can tell when every
+// line written before an answer has been logged.
+type outputPipe struct {
+	f       *os.File
+	waiting atomic.Bool
+}
+
+func (p *outputPipe) Read(b []byte) (int, error) {
+	p.waiting.Store(true)
+	n, err := p.f.Read(b)
+	p.waiting.Store(false)
+	return n, err
+}
+
+// drained reports whether everything written to the pipe has been read and
+// its lines handled.
+func (p *outputPipe) drained() bool {
+	if !p.waiting.Load() {
+		return false
+	}
+	rc, err := p.f.SyscallConn()
+	if err != nil {
+		return true
+	}
+	var n int32
+	var errno syscall.Errno
+	if rc.Control(func(fd uintptr) {
+		_, _, errno = syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCINQ, uintptr(unsafe.Pointer(&n)))
+	}) != nil {
+		return true // closed: nothing more will come
+	}
+	return errno == 0 && n == 0
+}
+
+// flushOutput waits, briefly, until the output the runtime wrote before its
+// answer has been logged, so START, the function's lines, END and REPORT
+// come in order.
+func (in *instance) flushOutput() {
+	deadline := time.Now().Add(100 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		done := true
+		for _, p := range in.outputs {
+			if !p.drained() {
+				done = false
+			}
+		}
+		if done || !in.alive() {
+			return
+		}
+		time.Sleep(500 * time.Microsecond)
+	}
 }

@@ -38,18 +38,36 @@ func (a *InvokeAPI) functionARN(name string) string {
 	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", a.Region, a.AccountID, name)
 }
 
-// lambdaError writes an error in Lambda's REST-JSON shape.
+// lambdaAPIError writes an error in Lambda's REST-JSON shape.
 func lambdaAPIError(ctx *fasthttp.RequestCtx, status int, errType, msg string) {
+	lambdaAPIErrorReason(ctx, status, errType, "", msg)
+}
+
+func lambdaAPIErrorReason(ctx *fasthttp.RequestCtx, status int, errType, reason, msg string) {
 	ctx.Response.Reset()
 	ctx.SetStatusCode(status)
 	ctx.Response.Header.SetContentType("application/json")
 	ctx.Response.Header.Set("x-amzn-ErrorType", errType)
 	ctx.Response.Header.Set("x-amzn-RequestId", newUUID())
 	b, _ := json.Marshal(struct {
+		Reason  string `json:"Reason,omitempty"`
 		Type    string `json:"Type"`
 		Message string `json:"message"`
-	}{"User", msg})
+	}{reason, "User", msg})
 	ctx.SetBody(b)
+}
+
+// maxAsyncPayload is Lambda's limit for asynchronous (Event) invocations:
+// 1 MB since October 2025 (256 KB before).
+const maxAsyncPayload = 1 << 20
+
+// asyncRetryDelay is the wait before retrying a failed asynchronous
+// invocation (Lambda waits about a minute, then two).
+const asyncRetryDelay = time.Minute
+
+// throttled is Lambda's answer at a function's reserved concurrency.
+func throttled(ctx *fasthttp.RequestCtx) {
+	lambdaAPIErrorReason(ctx, 429, "TooManyRequestsException", "ReservedFunctionConcurrentInvocationLimitExceeded", "Rate Exceeded.")
 }
 
 // Handle serves one Invoke API request.
@@ -94,16 +112,25 @@ func (a *InvokeAPI) Handle(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	payload := append([]byte(nil), body...)
+	var opt invokeOptions
+	if cc := ctx.Request.Header.Peek("X-Amz-Client-Context"); len(cc) > 0 {
+		decoded, err := base64.StdEncoding.DecodeString(string(cc))
+		if err != nil || len(cc) > 3583 || !json.Valid(decoded) {
+			lambdaAPIError(ctx, 400, "InvalidRequestContentException", "Client context must be a valid Base64-encoded JSON object of 3583 bytes or less")
+			return
+		}
+		opt.clientContext = string(decoded)
+	}
 	switch kind := string(ctx.Request.Header.Peek("X-Amz-Invocation-Type")); kind {
 	case "", "RequestResponse":
 	case "Event":
-		go func() {
-			rctx, cancel := context.WithTimeout(context.Background(), p.spec.Timeout+initTimeout)
-			defer cancel()
-			if _, _, err := p.invoke(rctx, payload, nil); err != nil {
-				a.Logger.Warn("asynchronous invocation failed", "function", p.spec.Name, "error", err)
-			}
-		}()
+		if len(body) > maxAsyncPayload {
+			lambdaAPIError(ctx, 413, "RequestTooLargeException", fmt.Sprintf("Request must be smaller than %d bytes for the InvokeAsync operation", maxAsyncPayload))
+			return
+		}
+		// Lambda passes the client context to synchronous invocations only.
+		opt.clientContext = ""
+		go a.runAsync(p, payload, opt)
 		ctx.SetStatusCode(202)
 		ctx.Response.Header.Set("x-amzn-RequestId", newUUID())
 		return
@@ -116,17 +143,16 @@ func (a *InvokeAPI) Handle(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	wantLog := string(ctx.Request.Header.Peek("X-Amz-Log-Type")) == "Tail"
-	var tail *tailBuffer
 	if wantLog {
-		tail = &tailBuffer{}
+		opt.tail = &tailBuffer{}
 	}
 	// A synchronous call waits for the function's own timeout (plus init).
 	rctx, cancel := context.WithTimeout(context.Background(), p.spec.Timeout+initTimeout+time.Second)
 	defer cancel()
-	res, id, err := p.invoke(rctx, payload, tail)
+	res, id, err := p.invoke(rctx, payload, opt)
 	switch {
 	case errors.Is(err, ErrThrottled):
-		lambdaAPIError(ctx, 429, "TooManyRequestsException", "Rate Exceeded.")
+		throttled(ctx)
 		return
 	case err != nil:
 		lambdaAPIError(ctx, 500, "ServiceException", err.Error())
@@ -140,8 +166,47 @@ func (a *InvokeAPI) Handle(ctx *fasthttp.RequestCtx) {
 		h.Set("X-Amz-Function-Error", res.FunctionError)
 	}
 	if wantLog {
-		h.Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString(tail.bytes()))
+		h.Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString(opt.tail.bytes()))
 	}
 	ctx.SetStatusCode(200)
 	ctx.SetBody(res.Payload)
+}
+
+// runAsync runs an Event invocation. Like Lambda's event queue it retries
+// while the function is throttled (for up to six hours, with backoff),
+// runs a failed function up to two more times, and logs the outcome;
+// nobody waits for the result.
+func (a *InvokeAPI) runAsync(p *pool, payload []byte, opt invokeOptions) {
+	backoff := time.Second
+	giveUp := time.Now().Add(6 * time.Hour)
+	retries := 0
+	for {
+		rctx, cancel := context.WithTimeout(context.Background(), p.spec.Timeout+initTimeout)
+		res, _, err := p.invoke(rctx, payload, opt)
+		cancel()
+		switch {
+		case errors.Is(err, ErrThrottled) && time.Now().Before(giveUp) && !p.isClosed():
+			time.Sleep(backoff)
+			backoff = min(backoff*2, time.Minute)
+			continue
+		case err != nil:
+			a.Logger.Warn("asynchronous invocation failed", "function", p.spec.Name, "error", err)
+		case res.FunctionError != "":
+			a.Logger.Warn("asynchronous invocation: the function failed", "function", p.spec.Name, "requestId", res.RequestID,
+				"attempt", retries+1, "error", truncateBytes(res.Payload, 300))
+			if retries < 2 && !p.isClosed() {
+				retries++
+				time.Sleep(asyncRetryDelay * time.Duration(retries))
+				continue
+			}
+		}
+		return
+	}
+}
+
+func truncateBytes(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "..."
+	}
+	return string(b)
 }

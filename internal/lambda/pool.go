@@ -25,7 +25,8 @@ type pool struct {
 	mu      sync.Mutex
 	idle    []*instance // most recently used last
 	idleAt  map[*instance]time.Time
-	total   int // running instances, busy or idle
+	all     map[*instance]bool // every running instance, busy or idle
+	total   int                // running instances, busy or idle
 	waiters []chan *instance
 	closed  bool
 
@@ -65,6 +66,15 @@ func (p *pool) acquire(ctx context.Context) (*instance, bool, error) {
 		p.total++
 		p.mu.Unlock()
 		in, err := startInstance(p)
+		if in != nil && in.cmd != nil {
+			p.mu.Lock()
+			closed := p.closed
+			p.all[in] = true
+			p.mu.Unlock()
+			if closed {
+				in.stop()
+			}
+		}
 		if err != nil {
 			p.mu.Lock()
 			p.total--
@@ -119,6 +129,7 @@ func (p *pool) release(in *instance) {
 	p.mu.Lock()
 	if !in.alive() || p.closed {
 		p.total--
+		delete(p.all, in)
 		p.mu.Unlock()
 		in.stop()
 		p.wakeOne()
@@ -141,6 +152,7 @@ func (p *pool) discard(in *instance) {
 	in.stop()
 	p.mu.Lock()
 	p.total--
+	delete(p.all, in)
 	p.mu.Unlock()
 	p.wakeOne()
 }
@@ -166,6 +178,7 @@ func (p *pool) reap(d time.Duration) {
 		if time.Since(p.idleAt[in]) > d || !in.alive() {
 			stop = append(stop, in)
 			delete(p.idleAt, in)
+			delete(p.all, in)
 			p.total--
 		} else {
 			keep = append(keep, in)
@@ -178,16 +191,20 @@ func (p *pool) reap(d time.Duration) {
 	}
 }
 
-// close ends every instance.
+// close ends every instance, busy ones too: at shutdown the listeners have
+// drained already.
 func (p *pool) close() {
 	p.mu.Lock()
 	p.closed = true
-	idle := p.idle
+	all := make([]*instance, 0, len(p.all))
+	for in := range p.all {
+		all = append(all, in)
+	}
 	p.idle = nil
 	waiters := p.waiters
 	p.waiters = nil
 	p.mu.Unlock()
-	for _, in := range idle {
+	for _, in := range all {
 		in.stop()
 	}
 	for _, w := range waiters {
@@ -196,11 +213,18 @@ func (p *pool) close() {
 }
 
 // invoke runs one invocation on an instance of the pool.
-func (p *pool) invoke(ctx context.Context, payload []byte, tail *tailBuffer) (Result, string, error) {
+// invokeOptions are the Invoke API's per-call settings.
+type invokeOptions struct {
+	tail          *tailBuffer // X-Amz-Log-Type: Tail
+	clientContext string      // X-Amz-Client-Context, decoded
+}
+
+func (p *pool) invoke(ctx context.Context, payload []byte, opt invokeOptions) (Result, string, error) {
 	if p.spec.Reserved == 0 {
 		return Result{}, "", ErrThrottled
 	}
-	inv := &invocation{id: newUUID(), payload: payload, done: make(chan outcome, 1), taken: make(chan struct{}), logTail: tail, traceID: newTraceHeader()}
+	inv := &invocation{id: newUUID(), payload: payload, done: make(chan outcome, 1), taken: make(chan struct{}),
+		logTail: opt.tail, traceID: newTraceHeader(), clientContext: opt.clientContext}
 	var in *instance
 	var cold bool
 	for {
@@ -210,7 +234,7 @@ func (p *pool) invoke(ctx context.Context, payload []byte, tail *tailBuffer) (Re
 			if cold {
 				// The bootstrap could not be executed: Lambda's InvalidEntrypoint.
 				p.health.set("Runtime.InvalidEntrypoint: " + err.Error())
-				msg := fmt.Sprintf("RequestId: %s Error: fork/exec %s: %s", inv.id, p.argv[0], unwrapExec(err))
+				msg := fmt.Sprintf("RequestId: %s Error: %s", inv.id, err)
 				return Result{Payload: errorPayload("Runtime.InvalidEntrypoint", msg), FunctionError: "Unhandled", RequestID: inv.id}, inv.id, nil
 			}
 			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
@@ -226,7 +250,9 @@ func (p *pool) invoke(ctx context.Context, payload []byte, tail *tailBuffer) (Re
 		p.discard(in)
 	}
 	inv.started = time.Now()
-	p.rt.logFunction(p.spec.Name, inv.id, fmt.Sprintf("START RequestId: %s Version: $LATEST", inv.id))
+	start := fmt.Sprintf("START RequestId: %s Version: $LATEST", inv.id)
+	inv.logTail.writeLine(start)
+	p.rt.logFunction(p.spec.Name, inv.id, start)
 	o, ok, abandoned := in.handOver(ctx, inv)
 	inv.started = time.Now() // Duration counts from the hand-over, after init
 	if abandoned {
@@ -255,6 +281,8 @@ func (p *pool) invoke(ctx context.Context, payload []byte, tail *tailBuffer) (Re
 
 func (p *pool) finish(in *instance, inv *invocation, o outcome, initDur time.Duration) {
 	dur := time.Since(inv.started)
+	in.flushOutput()
+	inv.logTail.writeLine("END RequestId: " + inv.id)
 	p.rt.logFunction(p.spec.Name, inv.id, "END RequestId: "+inv.id)
 	p.rt.logReport(p, inv, dur, initDur, in.maxRSS())
 	switch {
@@ -283,6 +311,12 @@ func unwrapExec(err error) string {
 		return s[i+2:]
 	}
 	return s
+}
+
+func (p *pool) isClosed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closed
 }
 
 // stats lists instance counts for tests and metrics.

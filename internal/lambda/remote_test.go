@@ -7,15 +7,20 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
 func TestRemoteInvoke(t *testing.T) {
+	var mu sync.Mutex
 	var gotPath, gotAuth, gotBody string
+	got := func() (string, string, string) { mu.Lock(); defer mu.Unlock(); return gotPath, gotAuth, gotBody }
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
 		gotPath, gotAuth, gotBody = r.URL.EscapedPath(), r.Header.Get("Authorization"), string(b)
+		mu.Unlock()
 		switch {
 		case strings.Contains(r.URL.Path, "/missing/"):
 			w.WriteHeader(404)
@@ -36,8 +41,8 @@ func TestRemoteInvoke(t *testing.T) {
 	if err != nil || string(res.Payload) != `{"statusCode":200}` || res.FunctionError != "" {
 		t.Fatalf("%+v %v", res, err)
 	}
-	if gotPath != "/2015-03-31/functions/my%20fn/invocations" || gotBody != `{"a":1}` || gotAuth != "" {
-		t.Errorf("path %q body %q auth %q", gotPath, gotBody, gotAuth)
+	if p, a, b := got(); p != "/2015-03-31/functions/my%20fn/invocations" || b != `{"a":1}` || a != "" {
+		t.Errorf("path %q body %q auth %q", p, b, a)
 	}
 	if res, _ := r.Invoke(context.Background(), "failing", nil); res.FunctionError != "Unhandled" {
 		t.Errorf("function error not reported: %+v", res)
@@ -67,8 +72,8 @@ func TestRemoteInvoke(t *testing.T) {
 	if _, err := r.Invoke(context.Background(), "fn", []byte(`{}`)); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(gotAuth, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") || !strings.Contains(gotAuth, "/eu-west-1/lambda/aws4_request") {
-		t.Errorf("Authorization %q", gotAuth)
+	if _, a, _ := got(); !strings.HasPrefix(a, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") || !strings.Contains(a, "/eu-west-1/lambda/aws4_request") {
+		t.Errorf("Authorization %q", a)
 	}
 	if got := signer.regionOf("lambda.ap-south-1.amazonaws.com"); got != "ap-south-1" {
 		t.Errorf("region %s", got)

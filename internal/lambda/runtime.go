@@ -120,7 +120,7 @@ func (rt *Runtime) newPool(s Spec, pyBoot, nodeBoot string) (*pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &pool{rt: rt, spec: s, lang: lang, codeDir: dir, idleAt: map[*instance]time.Time{}}
+	p := &pool{rt: rt, spec: s, lang: lang, codeDir: dir, idleAt: map[*instance]time.Time{}, all: map[*instance]bool{}}
 	switch lang {
 	case langPython:
 		p.argv = []string{interp, "-u", pyBoot}
@@ -247,7 +247,7 @@ func (rt *Runtime) invoke(ctx context.Context, function string, payload []byte, 
 	if wantLog {
 		tail = &tailBuffer{}
 	}
-	res, _, err := p.invoke(ctx, payload, tail)
+	res, _, err := p.invoke(ctx, payload, invokeOptions{tail: tail})
 	res.Log = tail.bytes()
 	return res, err
 }
@@ -289,8 +289,7 @@ func (rt *Runtime) Close() {
 	}
 }
 
-// CloseAll also ends instances that are busy: used at shutdown, after the
-// listeners have drained.
+// reaper ends idle instances from time to time.
 func (rt *Runtime) reaper() {
 	defer rt.wg.Done()
 	t := time.NewTicker(min(rt.opts.IdleTimeout/2, 30*time.Second))

@@ -19,6 +19,7 @@ import (
 var goFnDir string // a folder holding the test function's bootstrap
 
 func TestMain(m *testing.M) {
+	RunSupervisorIfAsked()
 	dir, err := os.MkdirTemp("", "apigw-gofn-")
 	if err != nil {
 		panic(err)
