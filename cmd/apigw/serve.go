@@ -42,15 +42,14 @@ func load(o *options, logger *slog.Logger) (*loaded, error) {
 		}
 		cfg = *c
 	}
-	tpl, err := template.Load(o.template, template.Options{
-		Params: o.params, Region: o.region, AccountID: o.accountID, StackName: o.stackName, Types: model.Types(),
-	})
-	if err != nil {
-		return nil, err
-	}
+	topts := template.Options{Params: o.params, Region: o.region, AccountID: o.accountID, StackName: o.stackName, Types: model.Types()}
 	mo := model.Options{Region: o.region, AccountID: o.accountID, StackName: o.stackName, Functions: map[string]model.FunctionOverride{}}
 	for name, f := range cfg.Functions {
 		mo.Functions[name] = model.FunctionOverride{Code: f.Code, Endpoint: f.Endpoint}
+	}
+	tpl, err := template.Load(o.template, topts)
+	if err != nil {
+		return nil, withPlaceholderCheck(err, topts, mo, o.template)
 	}
 	m, err := model.Build(tpl, mo)
 	if err != nil {
@@ -67,6 +66,41 @@ func load(o *options, logger *slog.Logger) (*loaded, error) {
 		l.notes = append(l.notes, fmt.Sprintf("config userPools.%s: user-pool authorizers are not enforced yet", name))
 	}
 	return l, nil
+}
+
+// withPlaceholderCheck adds, to a template whose only errors are parameters
+// without a value, the errors the rest of the template has: it checks it
+// again with a placeholder for each such parameter, so one run lists all.
+func withPlaceholderCheck(err error, topts template.Options, mo model.Options, file string) error {
+	var list template.ErrorList
+	if !errors.As(err, &list) {
+		return err
+	}
+	params := map[string]string{}
+	for k, v := range topts.Params {
+		params[k] = v
+	}
+	for _, e := range list {
+		if !strings.Contains(e.Msg, "has no value: pass --param") || e.LogicalID == "" {
+			return err
+		}
+		params[e.LogicalID] = "1"
+	}
+	topts.Params = params
+	tpl, err2 := template.Load(file, topts)
+	if err2 == nil {
+		_, err2 = model.Build(tpl, mo)
+	}
+	var more template.ErrorList
+	if errors.As(err2, &more) {
+		for _, e := range more {
+			if !strings.Contains(e.Msg, "has no value") {
+				e.Msg += " (checked with a placeholder for the parameters without a value)"
+				list = append(list, e)
+			}
+		}
+	}
+	return list
 }
 
 // invokers wires each function to where it runs: a remote Invoke API when
@@ -113,7 +147,11 @@ func invokers(m *model.Model, cfg config.Config, o *options, logger *slog.Logger
 			err = lambda.CheckSpec(spec)
 		}
 		if err != nil {
-			msg := fmt.Sprintf("%s:%d: %s (function %s): %v", m.File, f.Line, f.LogicalID, f.Name, err)
+			prop, line := "Code", f.CodeLine
+			if isRuntimeProblem(err) {
+				prop, line = "Runtime", f.RuntimeLine
+			}
+			msg := fmt.Sprintf("%s:%d: %s.Properties.%s: function %s: %v", m.File, line, f.LogicalID, prop, f.Name, err)
 			if used[f] {
 				problems = append(problems, msg)
 			} else {
@@ -140,6 +178,13 @@ func invokers(m *model.Model, cfg config.Config, o *options, logger *slog.Logger
 		}
 	}
 	return r, rt, notes, nil
+}
+
+// isRuntimeProblem tells a problem with the Runtime property (unsupported,
+// interpreter missing) from one with the code.
+func isRuntimeProblem(err error) bool {
+	s := err.Error()
+	return strings.HasPrefix(s, "runtime ") || strings.HasPrefix(s, "Runtime ")
 }
 
 // specOf describes a template function for the local runtime.

@@ -238,7 +238,7 @@ func CheckSpec(s Spec) error {
 		}
 		if lang == langProvided {
 			if _, err := os.Stat(filepath.Join(s.Dir, "bootstrap")); err != nil {
-				return fmt.Errorf("runtime %s needs a file named bootstrap in %s", s.Runtime, s.Dir)
+				return fmt.Errorf("%s has no file named bootstrap, which runtime %s runs", s.Dir, s.Runtime)
 			}
 		}
 	default:

@@ -103,8 +103,6 @@ func unsupportedReason(typ string) string {
 	switch {
 	case strings.HasPrefix(typ, "AWS::ApiGatewayV2::"):
 		return "WebSocket and HTTP APIs come in a later version of apigw"
-	case typ == "AWS::ApiGateway::DomainName" || typ == "AWS::ApiGateway::BasePathMapping":
-		return "custom domain names are not served; call the API at http://ADDR/{stage}/..."
 	case typ == "AWS::ApiGateway::VpcLink":
 		return "VPC links cannot be reproduced locally"
 	case typ == "AWS::Lambda::Url":
@@ -302,9 +300,16 @@ func (b *builder) method(r *template.Resource) {
 	}
 	// Fail closed: a method whose access control apigw does not enforce yet
 	// is refused, never served open.
-	if at := strings.ToUpper(p.AuthorizationType); at != "" && at != "NONE" {
+	switch p.AuthorizationType {
+	case "", "NONE":
+		if p.AuthorizerId != "" || len(p.AuthorizationScopes) > 0 {
+			b.note("%s: AuthorizerId/AuthorizationScopes are set but AuthorizationType is NONE: the method is open, as in API Gateway", r.LogicalID)
+		}
+	case "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS":
 		b.errv(r, r.Properties.Get("AuthorizationType"), "Properties.AuthorizationType",
 			"AuthorizationType %s is not enforced yet; apigw refuses to serve the method rather than serve it unauthenticated (use NONE to serve it open on purpose)", p.AuthorizationType)
+	default:
+		b.errv(r, r.Properties.Get("AuthorizationType"), "Properties.AuthorizationType", "%q is not an authorization type (NONE, AWS_IAM, CUSTOM or COGNITO_USER_POOLS)", p.AuthorizationType)
 	}
 	if p.ApiKeyRequired {
 		b.errv(r, r.Properties.Get("ApiKeyRequired"), "Properties.ApiKeyRequired",
@@ -421,6 +426,9 @@ func (b *builder) integration(r *template.Resource, m *Method, p *cfnIntegration
 			in.Target = f
 		}
 	case Mock:
+		if len(p.IntegrationResponses) == 0 {
+			b.note("%s: the MOCK integration has no IntegrationResponses, so every request gets 500 Internal server error (as in API Gateway)", r.LogicalID)
+		}
 	case "AWS":
 		fail("Type", "AWS service integrations (including non-proxy Lambda) are not supported yet; use AWS_PROXY for Lambda")
 	case "":
@@ -645,6 +653,13 @@ func (b *builder) function(r *template.Resource) {
 	if f.Name == "" {
 		f.Name = physicalName(rc, 64)
 	}
+	f.CodeLine, f.RuntimeLine = r.Line, r.Line
+	if v := r.Properties.Get("Code"); v != nil && v.Line > 0 {
+		f.CodeLine = v.Line
+	}
+	if v := r.Properties.Get("Runtime"); v != nil && v.Line > 0 {
+		f.RuntimeLine = v.Line
+	}
 	f.ARN = fmt.Sprintf("arn:%s:lambda:%s:%s:function:%s", Partition(b.opts.Region), b.opts.Region, b.opts.AccountID, f.Name)
 	if p.Timeout != nil {
 		if *p.Timeout < 1 || *p.Timeout > 900 {
@@ -674,7 +689,11 @@ func (b *builder) function(r *template.Resource) {
 			v := code.Vals[k]
 			switch k {
 			case "ZipFile":
-				f.Code.ZipFile = str(v)
+				if v.Kind != template.String {
+					b.errv(r, v, "Properties.Code.ZipFile", "expected the function's source as a string, got a %s (a pre-processor directive such as Rain::Embed must run before apigw reads the template)", v.Kind)
+					continue
+				}
+				f.Code.ZipFile = v.Str
 			case "S3Bucket":
 				f.Code.S3Bucket = str(v)
 			case "S3Key":
@@ -795,7 +814,9 @@ func (b *builder) stage(r *template.Resource) {
 	}
 	name := p.StageName
 	if name == "" {
+		// CloudFormation generates a name; apigw uses the logical ID.
 		name = r.LogicalID
+		b.note("%s: the stage has no StageName; apigw serves it as /%s/", r.LogicalID, name)
 	}
 	if p.DeploymentId == "" {
 		b.errorf(r, r.Line, "Properties.DeploymentId", "the stage has no DeploymentId; API Gateway serves a stage only through a deployment")

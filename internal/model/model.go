@@ -148,16 +148,18 @@ type Stage struct {
 
 // Function is one AWS::Lambda::Function.
 type Function struct {
-	LogicalID   string
-	Line        int
-	Name        string
-	ARN         string
-	Runtime     string
-	Handler     string
-	Code        Code
-	Timeout     time.Duration // default 3 s
-	MemorySize  int           // default 128
-	Environment map[string]string
+	LogicalID string
+	Line      int
+	// CodeLine and RuntimeLine locate the Code and Runtime properties.
+	CodeLine, RuntimeLine int
+	Name                  string
+	ARN                   string
+	Runtime               string
+	Handler               string
+	Code                  Code
+	Timeout               time.Duration // default 3 s
+	MemorySize            int           // default 128
+	Environment           map[string]string
 	// ReservedConcurrency is ReservedConcurrentExecutions; -1 when unset
 	// (0 is a valid setting: the function is throttled).
 	ReservedConcurrency int

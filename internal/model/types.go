@@ -246,7 +246,7 @@ var unsupportedServing = []string{
 	"AWS::ApiGatewayV2::RouteResponse", "AWS::ApiGatewayV2::IntegrationResponse", "AWS::ApiGatewayV2::Model",
 	"AWS::ApiGatewayV2::ApiMapping", "AWS::ApiGatewayV2::DomainName", "AWS::ApiGatewayV2::VpcLink",
 	"AWS::ApiGatewayV2::ApiGatewayManagedOverrides",
-	"AWS::ApiGateway::DomainName", "AWS::ApiGateway::BasePathMapping", "AWS::ApiGateway::VpcLink",
+	"AWS::ApiGateway::VpcLink",
 	"AWS::Lambda::Url", "AWS::Lambda::Alias",
 }
 
@@ -259,6 +259,10 @@ var ignoredTypes = []string{
 	"AWS::Logs::LogGroup", "AWS::Logs::LogStream", "AWS::Logs::SubscriptionFilter", "AWS::Logs::MetricFilter",
 	"AWS::ApiGateway::Account", "AWS::ApiGateway::DocumentationPart", "AWS::ApiGateway::DocumentationVersion",
 	"AWS::ApiGateway::ClientCertificate",
+	// Custom domains map an API to another host name; the API's own
+	// address (http://ADDR/{stage}/...) serves it all the same.
+	"AWS::ApiGateway::DomainName", "AWS::ApiGateway::BasePathMapping",
+	"AWS::ApiGateway::DomainNameV2", "AWS::ApiGateway::BasePathMappingV2",
 	"AWS::Cognito::UserPoolDomain", "AWS::Cognito::UserPoolGroup", "AWS::Cognito::UserPoolUser",
 	"AWS::Cognito::UserPoolResourceServer", "AWS::Cognito::IdentityPool", "AWS::Cognito::IdentityPoolRoleAttachment",
 	"AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::SQS::Queue", "AWS::SQS::QueuePolicy",

@@ -267,7 +267,13 @@ func (s *state) run(data []byte) *Template {
 				known = true
 			}
 		}
-		if !known {
+		if !known && e.key == "Globals" {
+			// SAM's section: the Transform error already says SAM is not
+			// supported; without a Transform, say where Globals comes from.
+			if root.entry("Transform") == nil {
+				s.add(&Error{Line: e.line, Col: e.col, Property: e.key, Msg: "Globals is a SAM section: it needs Transform: AWS::Serverless-2016-10-31, which apigw does not support yet"})
+			}
+		} else if !known {
 			s.add(&Error{Line: e.line, Col: e.col, Property: e.key, Msg: fmt.Sprintf("unknown top-level section %s%s", e.key, didYouMean(e.key, sections))})
 		}
 	}
@@ -340,7 +346,7 @@ func transformMessage(v *node) string {
 	}
 	for _, n := range names {
 		if n == "AWS::Serverless-2016-10-31" {
-			return fmt.Sprintf("Transform %s is not supported yet (SAM templates come later)", name)
+			return fmt.Sprintf("Transform %s is not supported yet (SAM templates come later): give apigw the processed CloudFormation (after a deploy: aws cloudformation get-template --template-stage Processed)", name)
 		}
 	}
 	return fmt.Sprintf("Transform %s is not supported: transforms and macros run only inside CloudFormation", name)
