@@ -158,6 +158,24 @@ func TestBuildErrors(t *testing.T) {
             ResponseParameters:
               method.response.header.X: "'y'"
 `, []string{"no MethodResponses entry has StatusCode 200"}},
+		{"lower-case authorization type", head + `  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Users
+      HttpMethod: GET
+      AuthorizationType: aws_iam
+      Integration: {Type: MOCK}
+`, []string{"t.yaml:23: Get.Properties.AuthorizationType: \"aws_iam\" is not an authorization type"}},
+		{"zipfile not a string", head + `  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Role: r
+      Runtime: python3.12
+      Handler: index.handler
+      Code:
+        ZipFile: {"Rain::Embed": handler.py}
+`, []string{"t.yaml:24: Fn.Properties.Code.ZipFile: expected the function's source as a string, got a map"}},
 		{"websocket", head + `  Ws:
     Type: AWS::ApiGatewayV2::Api
     Properties: {Name: ws, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}
