@@ -18,6 +18,7 @@ import (
 	"github.com/apigw/apigw/internal/config"
 	"github.com/apigw/apigw/internal/gateway"
 	"github.com/apigw/apigw/internal/lambda"
+	"github.com/apigw/apigw/internal/logging"
 	"github.com/apigw/apigw/internal/model"
 	"github.com/apigw/apigw/internal/template"
 	"github.com/prometheus/client_golang/prometheus"
@@ -284,7 +285,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "apigw serve: %v\n", err)
 		return 2
 	}
-	logger, err := newLogger(o.logLevel, stderr)
+	// Logs go through a buffer flushed every 50 ms: function START/END/REPORT
+	// lines would otherwise cost a write each on the request path.
+	logOut := logging.NewWriter(stderr, 50*time.Millisecond)
+	defer logOut.Close()
+	logger, err := newLogger(o.logLevel, logOut)
 	if err != nil {
 		fmt.Fprintf(stderr, "apigw serve: %v\n", err)
 		return 2

@@ -59,6 +59,9 @@ func Parse(path string, data []byte) (*Config, error) {
 		}
 		if f.Code != "" && !filepath.IsAbs(f.Code) {
 			f.Code = filepath.Join(dir, f.Code)
+			if abs, err := filepath.Abs(f.Code); err == nil {
+				f.Code = abs
+			}
 		}
 		if f.Endpoint != "" {
 			u, err := url.Parse(f.Endpoint)

@@ -67,11 +67,10 @@ func interpreter(lang language, runtime string) (string, error) {
 	switch lang {
 	case langPython:
 		v := pythonVersionRe.FindStringSubmatch(runtime)[1]
-		if p := runnable("python"+v, "-c", "pass"); p != "" {
-			return p, nil
-		}
-		if p := runnable("python3", "-c", "pass"); p != "" {
-			return p, nil
+		for _, name := range []string{"python" + v, "python3"} {
+			if p := runnable(name, "-c", "import sys; print(sys.executable)"); p != "" {
+				return p, nil
+			}
 		}
 		return "", fmt.Errorf("runtime %s needs python3, which is not installed (apt-get install python3)", runtime)
 	case langNode:
@@ -92,6 +91,8 @@ var (
 
 // runnable finds a program on PATH and checks that it really runs: version
 // managers leave shims on PATH (pyenv's python3.12) that only fail when run.
+// When the check prints an absolute path (python's sys.executable), that
+// program is used instead, so a cold start does not pay for the shim.
 func runnable(name string, args ...string) string {
 	runnableMu.Lock()
 	defer runnableMu.Unlock()
@@ -100,8 +101,10 @@ func runnable(name string, args ...string) string {
 	}
 	p, err := exec.LookPath(name)
 	if err == nil {
-		cmd := exec.Command(p, args...)
-		if cmd.Run() != nil {
+		out, err := exec.Command(p, args...).Output()
+		if real := strings.TrimSpace(string(out)); err == nil && filepath.IsAbs(real) {
+			p = real
+		} else if err != nil {
 			p = ""
 		}
 	} else {
@@ -143,7 +146,8 @@ func prepareCode(s *Spec, lang language, workDir string) (string, error) {
 		if !st.IsDir() {
 			return "", fmt.Errorf("code %s is neither a folder nor a .zip", s.Dir)
 		}
-		return s.Dir, nil
+		// Instances run in their code folder: the path must not be relative.
+		return filepath.Abs(s.Dir)
 	}
 	return "", fmt.Errorf("the function has no code apigw can run")
 }

@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -18,7 +16,13 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/valyala/fasthttp"
 )
+
+type discardLogger struct{}
+
+func (discardLogger) Printf(string, ...any) {}
 
 // invocation is one event handed to an instance.
 type invocation struct {
@@ -49,7 +53,7 @@ type outcome struct {
 type instance struct {
 	pool     *pool
 	cmd      *exec.Cmd
-	srv      *http.Server
+	srv      *fasthttp.Server
 	ln       net.Listener
 	events   chan *invocation // next takes from here
 	exited   chan struct{}    // closed when the process has ended
@@ -67,8 +71,12 @@ type instance struct {
 	// response was posted).
 	logInv  *invocation
 	initErr *outcome
-	ready   chan struct{} // closed at the first next call
-	once    sync.Once
+	// Peak memory for REPORT lines, read from /proc at most once a second.
+	runtimePID int
+	rssMB      int
+	rssAt      time.Time
+	ready      chan struct{} // closed at the first next call
+	once       sync.Once
 	// waiting is true while the runtime is blocked in next; nextCalled
 	// gets a signal each time it calls next.
 	waiting    bool
@@ -91,25 +99,21 @@ func startInstance(p *pool) (*instance, error) {
 		started:    time.Now(),
 		firstUse:   true,
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", in.next)
-	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", in.response)
-	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", in.invocationError)
-	mux.HandleFunc("POST /2018-06-01/runtime/init/error", in.initError)
-	in.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	in.srv = &fasthttp.Server{Handler: in.serveRuntimeAPI, MaxRequestBodySize: maxRuntimeBody,
+		NoDefaultServerHeader: true, NoDefaultDate: true, NoDefaultContentType: true, Logger: discardLogger{}}
 	go in.srv.Serve(ln)
 
 	if p.lang == langProvided {
 		// A bootstrap that cannot be executed is Lambda's InvalidEntrypoint;
 		// tell it here, before the supervisor hides the exec error.
 		if err := syscall.Access(p.argv[0], 1 /* X_OK */); err != nil {
-			in.srv.Close()
+			in.ln.Close()
 			return in, &startError{err: &os.PathError{Op: "fork/exec", Path: p.argv[0], Err: err}}
 		}
 	}
 	self, err := os.Executable()
 	if err != nil {
-		in.srv.Close()
+		in.ln.Close()
 		return nil, err
 	}
 	cmd := exec.Command(self, p.argv...)
@@ -119,14 +123,14 @@ func startInstance(p *pool) (*instance, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	outR, outW, err := os.Pipe()
 	if err != nil {
-		in.srv.Close()
+		in.ln.Close()
 		return nil, err
 	}
 	errR, errW, err := os.Pipe()
 	if err != nil {
 		outR.Close()
 		outW.Close()
-		in.srv.Close()
+		in.ln.Close()
 		return nil, err
 	}
 	cmd.Stdout, cmd.Stderr = outW, errW
@@ -136,7 +140,7 @@ func startInstance(p *pool) (*instance, error) {
 	if err != nil {
 		outR.Close()
 		errR.Close()
-		in.srv.Close()
+		in.ln.Close()
 		return in, &startError{err: err}
 	}
 	in.cmd = cmd
@@ -149,7 +153,7 @@ func startInstance(p *pool) (*instance, error) {
 		logs.Wait()
 		in.exitErr = cmd.Wait()
 		close(in.exited)
-		in.srv.Close()
+		in.ln.Close()
 	}()
 	return in, nil
 }
@@ -186,7 +190,7 @@ func (in *instance) stop() {
 	if in.cmd != nil && in.cmd.Process != nil {
 		syscall.Kill(-in.cmd.Process.Pid, syscall.SIGKILL)
 	}
-	in.srv.Close()
+	in.ln.Close()
 }
 
 // exitedBeforeNext waits, briefly, for a warm instance to ask for its next
@@ -223,8 +227,36 @@ func (in *instance) alive() bool {
 	}
 }
 
+// serveRuntimeAPI routes the Runtime API's four endpoints. It runs on
+// fasthttp: two Runtime API exchanges per invocation cost apigw more than
+// the invocation's own event and response handling on net/http.
+func (in *instance) serveRuntimeAPI(ctx *fasthttp.RequestCtx) {
+	path := string(ctx.Path())
+	rest, ok := strings.CutPrefix(path, "/2018-06-01/runtime/")
+	switch {
+	case !ok:
+	case rest == "invocation/next" && ctx.IsGet():
+		in.next(ctx)
+		return
+	case rest == "init/error" && ctx.IsPost():
+		in.initError(ctx)
+		return
+	case strings.HasPrefix(rest, "invocation/") && ctx.IsPost():
+		id, what, _ := strings.Cut(strings.TrimPrefix(rest, "invocation/"), "/")
+		switch what {
+		case "response":
+			in.response(ctx, id)
+			return
+		case "error":
+			in.invocationError(ctx, id)
+			return
+		}
+	}
+	writeRuntimeError(ctx, fasthttp.StatusNotFound, "NotFound", "no such Runtime API endpoint: "+path)
+}
+
 // next is GET /runtime/invocation/next: it blocks until there is an event.
-func (in *instance) next(w http.ResponseWriter, r *http.Request) {
+func (in *instance) next(ctx *fasthttp.RequestCtx) {
 	in.once.Do(func() {
 		in.initDur = time.Since(in.started)
 		close(in.ready)
@@ -239,11 +271,6 @@ func (in *instance) next(w http.ResponseWriter, r *http.Request) {
 	var inv *invocation
 	select {
 	case inv = <-in.events:
-	case <-r.Context().Done():
-		in.mu.Lock()
-		in.waiting = false
-		in.mu.Unlock()
-		return
 	case <-in.exited:
 		return
 	}
@@ -258,8 +285,8 @@ func (in *instance) next(w http.ResponseWriter, r *http.Request) {
 	default:
 	}
 	close(inv.taken)
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
+	h := &ctx.Response.Header
+	h.SetContentType("application/json")
 	h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
 	h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
 	h.Set("Lambda-Runtime-Invoked-Function-Arn", in.pool.spec.ARN)
@@ -267,8 +294,8 @@ func (in *instance) next(w http.ResponseWriter, r *http.Request) {
 	if inv.clientContext != "" {
 		h.Set("Lambda-Runtime-Client-Context", inv.clientContext)
 	}
-	w.WriteHeader(http.StatusOK)
-	w.Write(inv.payload)
+	ctx.SetStatusCode(fasthttp.StatusOK)
+	ctx.SetBody(inv.payload)
 }
 
 // take returns the current invocation if id names it, clearing it.
@@ -283,72 +310,71 @@ func (in *instance) take(id string) *invocation {
 	return inv
 }
 
-func writeRuntimeError(w http.ResponseWriter, status int, errType, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]string{"errorType": errType, "errorMessage": msg})
+func writeRuntimeError(ctx *fasthttp.RequestCtx, status int, errType, msg string) {
+	ctx.Response.Header.SetContentType("application/json")
+	ctx.SetStatusCode(status)
+	b, _ := json.Marshal(map[string]string{"errorType": errType, "errorMessage": msg})
+	ctx.SetBody(b)
 }
 
-func accepted(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusAccepted)
-	io.WriteString(w, `{"status":"OK"}`)
+func accepted(ctx *fasthttp.RequestCtx) {
+	ctx.Response.Header.SetContentType("application/json")
+	ctx.SetStatusCode(fasthttp.StatusAccepted)
+	ctx.SetBodyString(`{"status":"OK"}`)
 }
 
 // maxPayload is Lambda's synchronous payload limit, each way.
 const maxPayload = 6 << 20
 
+// maxRuntimeBody bounds what the Runtime API reads from a runtime; larger
+// than maxPayload so an oversized response is told apart and reported.
+const maxRuntimeBody = 64 << 20
+
 // response is POST /runtime/invocation/{id}/response.
-func (in *instance) response(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxPayload+1))
-	if err != nil {
-		writeRuntimeError(w, http.StatusBadRequest, "InvalidRequest", err.Error())
-		return
-	}
-	inv := in.take(r.PathValue("id"))
+func (in *instance) response(ctx *fasthttp.RequestCtx, id string) {
+	inv := in.take(id)
 	if inv == nil {
-		writeRuntimeError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
+		writeRuntimeError(ctx, fasthttp.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
 		return
 	}
+	body := ctx.PostBody()
 	if len(body) > maxPayload {
 		inv.done <- outcome{errType: "Unhandled",
 			payload: errorPayload("Function.ResponseSizeTooLarge", fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", maxPayload))}
-		writeRuntimeError(w, http.StatusRequestEntityTooLarge, "Function.ResponseSizeTooLarge", "response too large")
+		writeRuntimeError(ctx, fasthttp.StatusRequestEntityTooLarge, "Function.ResponseSizeTooLarge", "response too large")
 		return
 	}
-	inv.done <- outcome{payload: body}
-	accepted(w)
+	inv.done <- outcome{payload: append([]byte(nil), body...)}
+	accepted(ctx)
 }
 
 // invocationError is POST /runtime/invocation/{id}/error.
-func (in *instance) invocationError(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, maxPayload))
-	inv := in.take(r.PathValue("id"))
+func (in *instance) invocationError(ctx *fasthttp.RequestCtx, id string) {
+	inv := in.take(id)
 	if inv == nil {
-		writeRuntimeError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
+		writeRuntimeError(ctx, fasthttp.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
 		return
 	}
-	errType := r.Header.Get("Lambda-Runtime-Function-Error-Type")
-	inv.done <- outcome{payload: normalizeError(body, errType), errType: "Unhandled"}
-	accepted(w)
+	errType := string(ctx.Request.Header.Peek("Lambda-Runtime-Function-Error-Type"))
+	inv.done <- outcome{payload: normalizeError(ctx.PostBody(), errType), errType: "Unhandled"}
+	accepted(ctx)
 }
 
 // initError is POST /runtime/init/error: the function could not start.
-func (in *instance) initError(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, maxPayload))
-	errType := r.Header.Get("Lambda-Runtime-Function-Error-Type")
-	o := &outcome{payload: normalizeError(body, errType), errType: "Unhandled", initErr: true}
+func (in *instance) initError(ctx *fasthttp.RequestCtx) {
+	errType := string(ctx.Request.Header.Peek("Lambda-Runtime-Function-Error-Type"))
+	o := &outcome{payload: normalizeError(ctx.PostBody(), errType), errType: "Unhandled", initErr: true}
 	in.mu.Lock()
 	in.initErr = o
 	in.mu.Unlock()
-	accepted(w)
+	accepted(ctx)
 }
 
 // normalizeError keeps a runtime's error JSON as it is when it is valid, as
 // Lambda does, and wraps anything else.
 func normalizeError(body []byte, errType string) []byte {
 	if json.Valid(body) && len(body) > 0 {
-		return body
+		return append([]byte(nil), body...)
 	}
 	if errType == "" {
 		errType = "Runtime.Unknown"
@@ -435,21 +461,34 @@ func (in *instance) exitOutcome(inv *invocation) outcome {
 }
 
 // maxRSS reads the process's peak memory (VmHWM) in MB, for REPORT lines.
+//
+// Reading /proc costs more than a warm invocation, so the figure is read at
+// most once a second per instance; the peak only grows, so a cached value
+// is at worst a little low.
 func (in *instance) maxRSS() int {
 	if in.cmd == nil || in.cmd.Process == nil {
 		return 0
 	}
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(runtimePID(in.cmd.Process.Pid)) + "/status")
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if time.Since(in.rssAt) < time.Second {
+		return in.rssMB
+	}
+	if in.runtimePID == 0 {
+		in.runtimePID = runtimePID(in.cmd.Process.Pid)
+	}
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(in.runtimePID) + "/status")
 	if err != nil {
-		return 0
+		return in.rssMB
 	}
 	for line := range strings.SplitSeq(string(data), "\n") {
 		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
 			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
-			return (kb + 1023) / 1024
+			in.rssMB, in.rssAt = (kb+1023)/1024, time.Now()
+			break
 		}
 	}
-	return 0
+	return in.rssMB
 }
 
 // tailBuffer keeps the last 4 KB of an invocation's log (X-Amz-Log-Result).

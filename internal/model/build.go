@@ -745,11 +745,16 @@ func (b *builder) override(f *Function) (FunctionOverride, bool) {
 	return o, ok
 }
 
+// localPath makes a code path from the template absolute: relative paths are
+// relative to the template's folder.
 func (b *builder) localPath(p string) string {
-	if filepath.IsAbs(p) {
-		return p
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(filepath.Dir(b.tpl.File), p)
 	}
-	return filepath.Join(filepath.Dir(b.tpl.File), p)
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	return p
 }
 
 // lookupFunction resolves a function name, ARN or partial ARN (with an
