@@ -114,15 +114,15 @@ func (d *decoder) structValue(v *template.Value, path string, rv reflect.Value) 
 		return
 	}
 	t := rv.Type()
-	known := make(map[string]int, t.NumField())
+	known := map[string][]int{}
 	var names []string
-	for i := 0; i < t.NumField(); i++ {
-		tag := t.Field(i).Tag.Get("cfn")
-		if tag == "" {
+	for _, f := range reflect.VisibleFields(t) {
+		tag := f.Tag.Get("cfn")
+		if tag == "" || f.Anonymous {
 			continue
 		}
 		name, opts, _ := strings.Cut(tag, ",")
-		known[name] = i
+		known[name] = f.Index
 		names = append(names, name)
 		if opts == "required" && v.Get(name) == nil {
 			d.errorf(v, join(path, name), "required property %s is missing", name)
@@ -140,7 +140,7 @@ func (d *decoder) structValue(v *template.Value, path string, rv reflect.Value) 
 			d.errorf(v.Vals[k], join(path, k), "%s", msg)
 			continue
 		}
-		d.value(v.Vals[k], join(path, k), rv.Field(i))
+		d.value(v.Vals[k], join(path, k), rv.FieldByIndex(i))
 	}
 }
 

@@ -95,7 +95,8 @@ type cfnDeployment struct {
 	DeploymentCanarySettings *template.Value      `cfn:"DeploymentCanarySettings"`
 }
 
-// stageSettings are the settings a Stage and a Deployment's StageDescription share.
+// stageSettings are the properties a Stage and a Deployment's
+// StageDescription share.
 type stageSettings struct {
 	CacheClusterEnabled  bool               `cfn:"CacheClusterEnabled"`
 	CacheClusterSize     string             `cfn:"CacheClusterSize"`
@@ -111,42 +112,22 @@ type stageSettings struct {
 }
 
 type cfnStageDescription struct {
-	CacheClusterEnabled  bool               `cfn:"CacheClusterEnabled"`
-	CacheClusterSize     string             `cfn:"CacheClusterSize"`
-	CacheDataEncrypted   bool               `cfn:"CacheDataEncrypted"`
-	CacheTtlInSeconds    *int               `cfn:"CacheTtlInSeconds"`
-	CachingEnabled       bool               `cfn:"CachingEnabled"`
-	MethodSettings       []cfnMethodSetting `cfn:"MethodSettings"`
-	TracingEnabled       bool               `cfn:"TracingEnabled"`
-	AccessLogSetting     *template.Value    `cfn:"AccessLogSetting"`
-	CanarySetting        *template.Value    `cfn:"CanarySetting"`
-	ClientCertificateId  string             `cfn:"ClientCertificateId"`
-	Description          string             `cfn:"Description"`
-	DocumentationVersion string             `cfn:"DocumentationVersion"`
-	Tags                 *template.Value    `cfn:"Tags"`
-	Variables            map[string]string  `cfn:"Variables"`
-	ThrottlingBurstLimit *int               `cfn:"ThrottlingBurstLimit"`
-	ThrottlingRateLimit  *float64           `cfn:"ThrottlingRateLimit"`
-	LoggingLevel         string             `cfn:"LoggingLevel"`
-	MetricsEnabled       bool               `cfn:"MetricsEnabled"`
-	DataTraceEnabled     bool               `cfn:"DataTraceEnabled"`
+	stageSettings
+	CacheDataEncrypted   bool     `cfn:"CacheDataEncrypted"`
+	CacheTtlInSeconds    *int     `cfn:"CacheTtlInSeconds"`
+	CachingEnabled       bool     `cfn:"CachingEnabled"`
+	ThrottlingBurstLimit *int     `cfn:"ThrottlingBurstLimit"`
+	ThrottlingRateLimit  *float64 `cfn:"ThrottlingRateLimit"`
+	LoggingLevel         string   `cfn:"LoggingLevel"`
+	MetricsEnabled       bool     `cfn:"MetricsEnabled"`
+	DataTraceEnabled     bool     `cfn:"DataTraceEnabled"`
 }
 
 type cfnStage struct {
-	RestApiId            string             `cfn:"RestApiId,required"`
-	StageName            string             `cfn:"StageName"`
-	DeploymentId         string             `cfn:"DeploymentId"`
-	CacheClusterEnabled  bool               `cfn:"CacheClusterEnabled"`
-	CacheClusterSize     string             `cfn:"CacheClusterSize"`
-	MethodSettings       []cfnMethodSetting `cfn:"MethodSettings"`
-	TracingEnabled       bool               `cfn:"TracingEnabled"`
-	AccessLogSetting     *template.Value    `cfn:"AccessLogSetting"`
-	CanarySetting        *template.Value    `cfn:"CanarySetting"`
-	ClientCertificateId  string             `cfn:"ClientCertificateId"`
-	Description          string             `cfn:"Description"`
-	DocumentationVersion string             `cfn:"DocumentationVersion"`
-	Tags                 *template.Value    `cfn:"Tags"`
-	Variables            map[string]string  `cfn:"Variables"`
+	stageSettings
+	RestApiId    string `cfn:"RestApiId,required"`
+	StageName    string `cfn:"StageName"`
+	DeploymentId string `cfn:"DeploymentId"`
 }
 
 type cfnMethodSetting struct {
