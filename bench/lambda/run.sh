@@ -367,7 +367,7 @@ measure() {
 		'BEGIN { if (s == "nan" || s == 0) print "nan"; else printf "%.2f", (n - e) / s }')
 	# apigw logs "request failed ... Rate Exceeded." for each invocation that a
 	# full pool refused (ReservedConcurrentExecutions is a hard limit: 500).
-	R[$k:throttled]=$(tail -c +$((log_off + 1)) "$TMP/apigw.log" | grep -c 'Rate Exceeded' || true)
+	R[$k:throttled]=$(tail -c +$((log_off + 1)) "$TMP/apigw.log" | grep -ci 'rate exceeded' || true)
 	# CPU microseconds per request: apigw's process, and the function's
 	# runtime processes and their supervisors; /http has no function.
 	R[$k:gone]=${cpu[3]}
@@ -477,9 +477,9 @@ fi
 LOAD_WARM_END=$(loadavg)
 WARM_LOG_LINES=$(wc -l <"$TMP/apigw.log")
 WARM_LOG_BYTES=$(wc -c <"$TMP/apigw.log")
-grep -v -e 'msg="START RequestId' -e 'msg="END RequestId' -e 'msg="REPORT RequestId' -e 'Rate Exceeded' \
+grep -v -e 'msg="START RequestId' -e 'msg="END RequestId' -e 'msg="REPORT RequestId' -e 'rate exceeded' \
 	"$TMP/apigw.log" >"$TMP/apigw-other.log" || true
-THROTTLE_LINE=$(grep -m 1 'Rate Exceeded' "$TMP/apigw.log" || true)
+THROTTLE_LINE=$(grep -i -m 1 'rate exceeded' "$TMP/apigw.log" || true)
 stop_apigw
 
 # ---------------------------------------------------------------- cold starts

@@ -26,10 +26,9 @@ type lambdaProxy struct {
 	stage    *stage
 	method   *model.Method
 	// Fixed parts of every event, built once.
-	stageVars  map[string]string
-	hasParams  bool
-	operation  string
-	domainName string
+	stageVars map[string]string
+	hasParams bool
+	operation string
 }
 
 func newLambdaProxy(m *model.Method, st *stage, fn string, deps *Deps) *lambdaProxy {

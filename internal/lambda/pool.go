@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -42,8 +40,9 @@ type healthState struct {
 func (h *healthState) set(msg string) { h.mu.Lock(); h.failing = msg; h.mu.Unlock() }
 func (h *healthState) get() string    { h.mu.Lock(); defer h.mu.Unlock(); return h.failing }
 
-// ErrThrottled is returned when a function is at its reserved concurrency.
-var ErrThrottled = errors.New("Rate Exceeded.")
+// ErrThrottled is returned when a function is at its reserved concurrency
+// (Lambda answers "Rate Exceeded.").
+var ErrThrottled = errors.New("rate exceeded: the function is at its reserved concurrency")
 
 // acquire returns an idle instance, starts one, or waits for one.
 func (p *pool) acquire(ctx context.Context) (*instance, bool, error) {
@@ -305,14 +304,6 @@ func errorSummary(payload []byte) string {
 	return s
 }
 
-func unwrapExec(err error) string {
-	s := err.Error()
-	if i := strings.LastIndex(s, ": "); i >= 0 {
-		return s[i+2:]
-	}
-	return s
-}
-
 func (p *pool) isClosed() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -334,5 +325,3 @@ func sortedKeys(m map[string]string) []string {
 	sort.Strings(keys)
 	return keys
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

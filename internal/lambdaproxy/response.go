@@ -552,7 +552,7 @@ func (p *reader) readStatus() (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if bytes.IndexAny(num, ".eE") < 0 {
+		if !bytes.ContainsAny(num, ".eE") {
 			code, err := strconv.Atoi(string(num))
 			if err != nil {
 				return 0, malformed("statusCode %s is out of range", num)
