@@ -9,7 +9,9 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -34,7 +36,7 @@ type loaded struct {
 
 // load reads the template and config and builds the model; every problem
 // is reported, nothing is started.
-func load(o *options, logger *slog.Logger) (*loaded, error) {
+func load(o *options, logger *slog.Logger, workDir string) (*loaded, error) {
 	var cfg config.Config
 	if o.configFile != "" {
 		c, err := config.Load(o.configFile)
@@ -57,7 +59,7 @@ func load(o *options, logger *slog.Logger) (*loaded, error) {
 		return nil, err
 	}
 	l := &loaded{model: m, notes: m.Notes}
-	inv, rt, notes, err := invokers(m, cfg, o, logger)
+	inv, rt, notes, err := invokers(m, cfg, o, logger, workDir)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +108,10 @@ func withPlaceholderCheck(err error, topts template.Options, mo model.Options, f
 
 // invokers wires each function to where it runs: a remote Invoke API when
 // --config gives an endpoint, else the local runtime.
-func invokers(m *model.Model, cfg config.Config, o *options, logger *slog.Logger) (*lambda.Router, *lambda.Runtime, []string, error) {
+//
+// serve keeps the runtime's files in --data (lambda/), so a later start
+// cleans up after an apigw that was killed; validate uses a temporary folder.
+func invokers(m *model.Model, cfg config.Config, o *options, logger *slog.Logger, workDir string) (*lambda.Router, *lambda.Runtime, []string, error) {
 	r := lambda.NewRouter()
 	used := map[*model.Function]bool{}
 	for _, api := range m.RestAPIs {
@@ -169,7 +174,7 @@ func invokers(m *model.Model, cfg config.Config, o *options, logger *slog.Logger
 	var rt *lambda.Runtime
 	if len(specs) > 0 {
 		var err error
-		rt, err = lambda.NewRuntime(specs, lambda.Options{Logger: logger,
+		rt, err = lambda.NewRuntime(specs, lambda.Options{Logger: logger, WorkDir: workDir,
 			PassEnv: []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}})
 		if err != nil {
 			return nil, nil, nil, err
@@ -210,6 +215,25 @@ func specOf(f *model.Function, o *options) (lambda.Spec, error) {
 	return s, nil
 }
 
+// lambdaWorkDir is this process's folder for function code under --data:
+// lambda/<pid>. Folders of apigw processes that are gone (killed before
+// they could clean up) are removed; those of running ones are left alone,
+// so two apigw instances may share --data.
+func lambdaWorkDir(data string) string {
+	base := filepath.Join(data, "lambda")
+	entries, _ := os.ReadDir(base)
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if syscall.Kill(pid, 0) == syscall.ESRCH {
+			os.RemoveAll(filepath.Join(base, e.Name()))
+		}
+	}
+	return filepath.Join(base, strconv.Itoa(os.Getpid()))
+}
+
 func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
@@ -238,7 +262,7 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	logger, _ := newLogger("error", stderr)
-	l, err := load(o, logger)
+	l, err := load(o, logger, "")
 	if err != nil {
 		printErrors(stderr, err)
 		return 1
@@ -300,7 +324,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "apigw serve: --iam-credentials: SigV4 verification is not implemented yet, so apigw refuses to start rather than accept unsigned calls")
 		return 1
 	}
-	l, err := load(o, logger)
+	l, err := load(o, logger, lambdaWorkDir(o.data))
 	if err != nil {
 		printErrors(stderr, err)
 		fmt.Fprintln(stderr, "apigw serve: the template cannot be served; nothing was started")

@@ -21,7 +21,8 @@ import (
 type Options struct {
 	Logger *slog.Logger
 	// WorkDir holds inline code, extracted archives and the bootstraps; a
-	// temporary folder when empty. It is removed by Close.
+	// temporary folder when empty. apigw owns it: it is emptied at start
+	// (what a killed apigw left behind goes then) and removed by Close.
 	WorkDir string
 	// DefaultConcurrency caps instances of a function without
 	// ReservedConcurrentExecutions (default 10).
@@ -68,7 +69,10 @@ func NewRuntime(specs []Spec, opts Options) (*Runtime, error) {
 		}
 		rt.workDir, rt.ownDir = dir, true
 	} else {
-		rt.workDir = opts.WorkDir
+		rt.workDir, rt.ownDir = opts.WorkDir, true
+		if err := os.RemoveAll(rt.workDir); err != nil {
+			return nil, err
+		}
 		if err := os.MkdirAll(rt.workDir, 0o755); err != nil {
 			return nil, err
 		}
