@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,9 +59,21 @@ func (l *lambdaProxy) Serve(c *Call) *Error {
 		HasBody:        len(ctx.Request.Body()) > 0,
 		Base64Body:     matchesBinary(l.stage.api.binaryMediaTypes, ctx.Request.Header.ContentType()),
 	}
+	forwardedFor := ""
 	for k, v := range ctx.Request.Header.AllInOrder() {
+		if equalFold(string(k), "X-Forwarded-For") {
+			forwardedFor = string(v) + ", "
+			continue
+		}
 		r.Headers = append(r.Headers, lambdaproxy.Header{Name: string(k), Value: string(v)})
 	}
+	// The headers API Gateway's front end adds to every Lambda proxy event.
+	trace := traceID(c.start)
+	r.Headers = append(r.Headers,
+		lambdaproxy.Header{Name: "X-Amzn-Trace-Id", Value: trace},
+		lambdaproxy.Header{Name: "X-Forwarded-For", Value: forwardedFor + string(appendRemoteIP(nil, ctx))},
+		lambdaproxy.Header{Name: "X-Forwarded-Port", Value: l.stage.api.port(ctx)},
+		lambdaproxy.Header{Name: "X-Forwarded-Proto", Value: "http"})
 	if l.hasParams {
 		for _, p := range c.params {
 			r.PathParameters = append(r.PathParameters, lambdaproxy.KV{Key: p.Name, Value: p.Value})
@@ -99,7 +112,7 @@ func (l *lambdaProxy) Serve(c *Call) *Error {
 	ictx, cancel := context.WithDeadline(context.Background(), c.start.Add(l.timeout))
 	defer cancel()
 	res, err := l.invoker.Invoke(ictx, l.function, payload)
-	ctx.Response.Header.Set("X-Amzn-Trace-Id", traceID(c.start))
+	ctx.Response.Header.Set("X-Amzn-Trace-Id", trace)
 	switch {
 	case errors.Is(err, lambda.ErrTimeout) || err != nil && ictx.Err() != nil:
 		return &Error{Type: IntegrationTimeout, Cause: err}
@@ -187,4 +200,12 @@ func acceptsBinary(types []string, accept []byte) bool {
 		}
 	}
 	return matchesBinary(types, first)
+}
+
+// port is the data-plane listener's port, for X-Forwarded-Port.
+func (a *api) port(ctx *fasthttp.RequestCtx) string {
+	if addr, ok := ctx.LocalAddr().(*net.TCPAddr); ok {
+		return strconv.Itoa(addr.Port)
+	}
+	return "80"
 }
