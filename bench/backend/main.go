@@ -1,12 +1,14 @@
-// Command backend is the fixed upstream of apigw's benchmark (bench/run.sh).
+// Command backend is the fixed upstream of apigw's benchmarks (bench/run.sh,
+// and bench/lambda/run.sh, whose baseline answers what its functions do).
 //
 // It listens on a loopback port and answers every method and path with the
-// same ~100-byte JSON document, so that the benchmark measures the proxy in
-// front of it, not the backend. It uses only net/http, precomputes its
-// headers and body, and allocates nothing per request beyond what net/http
-// does itself.
+// same JSON document (by default ~100 bytes; -body sets another), so that
+// the benchmark measures the proxy in front of it, not the backend. It uses
+// only net/http, precomputes its headers and body, and allocates nothing per
+// request beyond what net/http does itself.
 //
 //	go run ./bench/backend -port 9000
+//	go run ./bench/backend -port 9000 -body '{"ok":true}'
 package main
 
 import (
@@ -20,13 +22,14 @@ import (
 	"time"
 )
 
-// body is the response to every request: 100 bytes of JSON plus a newline.
-const body = `{"id":"abc","name":"benchmark item","price":12.5,"tags":["bench","apigw"],"in_stock":true,"qty":42}` + "\n"
+// defaultBody is the response to every request: 100 bytes of JSON plus a newline.
+const defaultBody = `{"id":"abc","name":"benchmark item","price":12.5,"tags":["bench","apigw"],"in_stock":true,"qty":42}` + "\n"
 
 var (
+	body          = defaultBody
 	contentType   = []string{"application/json"}
-	contentLength = []string{strconv.Itoa(len(body))}
-	bodyBytes     = []byte(body)
+	contentLength []string
+	bodyBytes     []byte
 )
 
 func handler(w http.ResponseWriter, r *http.Request) {
@@ -43,7 +46,10 @@ func handler(w http.ResponseWriter, r *http.Request) {
 func main() {
 	host := flag.String("host", "127.0.0.1", "loopback address to listen on (must be a loopback IP)")
 	port := flag.Int("port", 0, "TCP port to listen on (0: any free port)")
+	flag.StringVar(&body, "body", defaultBody, "the body of every response (JSON)")
 	flag.Parse()
+	contentLength = []string{strconv.Itoa(len(body))}
+	bodyBytes = []byte(body)
 
 	ip := net.ParseIP(*host)
 	if ip == nil || !ip.IsLoopback() {

@@ -192,7 +192,7 @@ if [[ -n $APIGW_BIN ]]; then
 else
 	log "building apigw, the backend and the Go function into $TMP"
 fi
-(cd "$REPO" && go build -o "$TMP/backend" ./bench/lambda/backend) || die "backend build failed"
+(cd "$REPO" && go build -o "$TMP/backend" ./bench/backend) || die "backend build failed"
 (cd "$REPO" && CGO_ENABLED=0 go build -tags lambda.norpc -o "$TMP/gofn/bootstrap" ./bench/lambda/gofn) ||
 	die "Go function build failed"
 if [[ -n $APIGW_BIN ]]; then
@@ -204,7 +204,7 @@ fi
 
 free_port; BACKEND_PORT=$PORT
 BACKEND_URL=http://$HOST:$BACKEND_PORT
-"$TMP/backend" -host "$HOST" -port "$BACKEND_PORT" >"$TMP/backend.log" 2>&1 &
+"$TMP/backend" -host "$HOST" -port "$BACKEND_PORT" -body '{"ok":true}' >"$TMP/backend.log" 2>&1 &
 BACKEND_PID=$!
 PIDS+=("$BACKEND_PID")
 wait_http backend "$BACKEND_PID" "$BACKEND_URL/ok" "$TMP/backend.log" || die "backend did not start"

@@ -69,7 +69,12 @@ func NewRuntime(specs []Spec, opts Options) (*Runtime, error) {
 		}
 		rt.workDir, rt.ownDir = dir, true
 	} else {
-		rt.workDir, rt.ownDir = opts.WorkDir, true
+		// Absolute: instances run in their code folders.
+		dir, err := filepath.Abs(opts.WorkDir)
+		if err != nil {
+			return nil, err
+		}
+		rt.workDir, rt.ownDir = dir, true
 		if err := os.RemoveAll(rt.workDir); err != nil {
 			return nil, err
 		}
