@@ -140,42 +140,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Free loopback ports below the ephemeral range, so that they cannot collide
-# with the local ports of wrk's or the proxies' outgoing connections.
-read -r EPH_LO _ </proc/sys/net/ipv4/ip_local_port_range
-PORT_LO=10000
-PORT_HI=$((EPH_LO > 12000 ? EPH_LO - 1 : 30000))
-USED_PORTS=" "
-free_port() { # sets PORT
-	local p i
-	for ((i = 0; i < 500; i++)); do
-		p=$((PORT_LO + (RANDOM * 32768 + RANDOM) % (PORT_HI - PORT_LO)))
-		[[ $USED_PORTS == *" $p "* ]] && continue
-		(exec 3<>"/dev/tcp/$HOST/$p") 2>/dev/null && continue
-		if command -v ss >/dev/null && [[ -n $(ss -Htln "sport = :$p" 2>/dev/null) ]]; then continue; fi
-		USED_PORTS+="$p "
-		PORT=$p
-		return 0
-	done
-	die "found no free loopback port"
-}
-
-wait_http() { # NAME PID URL LOGFILE: wait until URL answers with any HTTP status
-	local name=$1 pid=$2 url=$3 logf=$4 code i
-	for ((i = 0; i < 300; i++)); do
-		if ! kill -0 "$pid" 2>/dev/null; then
-			log "$name exited before answering; its output:"
-			tail -n 40 "$logf" >&2 || true
-			return 1
-		fi
-		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)
-		[[ $code != 000 ]] && return 0
-		sleep 0.1
-	done
-	log "$name did not answer $url within 30 s; its output:"
-	tail -n 40 "$logf" >&2 || true
-	return 1
-}
+# Free loopback ports and waiting for servers: bench/lib.sh, shared by both benchmarks.
+# shellcheck source=bench/lib.sh
+source "$REPO/bench/lib.sh"
 
 if [[ -n $APIGW_BIN ]]; then
 	log "building the backend into $TMP (apigw: $APIGW_BIN)"
