@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/apigw/apigw/internal/lambda/bootstrap"
@@ -149,7 +150,43 @@ func (rt *Runtime) newPool(s Spec, pyBoot, nodeBoot string) (*pool, error) {
 	if s.Reserved > 0 {
 		p.max = s.Reserved
 	}
+	// /healthz says "ready" only for functions that can be invoked: a
+	// handler module or bootstrap that is plainly missing shows now, not
+	// at the first request. The first invocation's real outcome replaces it.
+	if msg := p.precheck(); msg != "" {
+		p.health.set(msg)
+	}
 	return p, nil
+}
+
+// precheck looks for the handler's module file or the bootstrap, and
+// returns what Lambda will report when it is missing.
+func (p *pool) precheck() string {
+	switch p.lang {
+	case langProvided:
+		if syscall.Access(p.argv[0], 1 /* X_OK */) != nil {
+			return "Runtime.InvalidEntrypoint: " + p.argv[0] + " is not executable"
+		}
+	case langPython, langNode:
+		i := strings.LastIndexByte(p.spec.Handler, '.')
+		if i <= 0 {
+			return "Runtime.MalformedHandlerName: Bad handler '" + p.spec.Handler + "'"
+		}
+		module := p.spec.Handler[:i]
+		exts := []string{".py", "/__init__.py"}
+		if p.lang == langPython {
+			module = strings.ReplaceAll(module, ".", "/")
+		} else {
+			exts = []string{".js", ".mjs", ".cjs", "/index.js"}
+		}
+		for _, ext := range exts {
+			if _, err := os.Stat(filepath.Join(p.codeDir, module+ext)); err == nil {
+				return ""
+			}
+		}
+		return "Runtime.ImportModuleError: no module " + module + " in " + p.codeDir
+	}
+	return ""
 }
 
 // environ is the environment of an instance: Lambda's reserved variables,

@@ -278,3 +278,21 @@ func TestSplitQualifier(t *testing.T) {
 		}
 	}
 }
+
+func TestHealthBeforeFirstInvocation(t *testing.T) {
+	ok := Spec{Name: "ok", Runtime: "python3.12", Handler: "index.handler", Inline: "def handler(e, c):\n    return 1\n", Timeout: 3 * time.Second}
+	missing := Spec{Name: "missing", Runtime: "python3.12", Handler: "nope.handler", Inline: "def handler(e, c):\n    return 1\n", Timeout: 3 * time.Second}
+	rt, _ := newRuntime(t, ok, missing)
+	h := rt.Health()
+	if len(h) != 1 || !strings.Contains(h["function missing"], "Runtime.ImportModuleError") {
+		t.Fatalf("health before any invocation: %v", h)
+	}
+	// The first invocation's real outcome replaces the guess.
+	res, r := invoke(t, rt, "missing", `{}`)
+	if res.FunctionError != "Unhandled" || r.ErrorType != "Runtime.ImportModuleError" {
+		t.Errorf("invocation: %s", res.Payload)
+	}
+	if !strings.Contains(rt.Health()["function missing"], "Unable to import module 'nope'") {
+		t.Errorf("health after the invocation: %v", rt.Health())
+	}
+}
