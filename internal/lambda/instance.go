@@ -394,6 +394,13 @@ func errorPayload(errType, msg string) []byte {
 // new instance. It reports abandoned when ctx ended first (the instance did
 // not take the event and can serve another).
 func (in *instance) handOver(ctx context.Context, inv *invocation) (o outcome, ok, abandoned bool) {
+	// A warm runtime is already waiting in next: no timer needed.
+	select {
+	case in.events <- inv:
+		<-inv.taken
+		return outcome{}, true, false
+	default:
+	}
 	select {
 	case in.events <- inv:
 		<-inv.taken
