@@ -454,7 +454,7 @@ func rawFields(t *testing.T, payload []byte) map[string]json.RawMessage {
 // its inline python functions run in apigw's local Lambda runtime.
 func TestExampleUsersAPILocal(t *testing.T) {
 	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 is not installed")
+		t.Fatal("python3 is not installed (scripts/test.sh installs it)")
 	}
 	in := startAPIGW(t, example("users-api.yaml"))
 

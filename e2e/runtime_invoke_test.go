@@ -280,7 +280,7 @@ print(json.dumps({"StatusCode": r["StatusCode"], "ExecutedVersion": r.get("Execu
 		}
 		got = []byte(v.Payload)
 	} else {
-		t.Skip("neither the AWS CLI nor boto3 is installed")
+		t.Fatal("neither the AWS CLI nor boto3 is installed (scripts/test.sh installs awscli)")
 	}
 	if meta.StatusCode != 200 || meta.ExecutedVersion != "$LATEST" || meta.FunctionError != "" {
 		t.Errorf("StatusCode %d ExecutedVersion %q FunctionError %q, want 200 $LATEST none", meta.StatusCode, meta.ExecutedVersion, meta.FunctionError)

@@ -11,11 +11,15 @@ if ! command -v go >/dev/null; then
 fi
 
 # Debian packages the tests use: python3 and nodejs run Lambda handlers,
-# curl is used by a few CLI tests.
+# curl is used by a few CLI tests, and the AWS CLI (or python's boto3)
+# drives the Lambda Invoke API as users do.
 need=()
 for cmd in python3:python3 node:nodejs curl:curl; do
   command -v "${cmd%%:*}" >/dev/null || need+=("${cmd#*:}")
 done
+if ! command -v aws >/dev/null && ! python3 -c 'import boto3' 2>/dev/null; then
+  need+=(awscli)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -24,6 +24,7 @@ type httpIntegration struct {
 	client    *fasthttp.HostClient
 	path      uriTemplate // path and query of the URI, with {placeholders}
 	static    []byte      // the path and query when there are no placeholders
+	hasQuery  bool        // the URI has a query of its own: more parameters join with '&'
 	mappings  []model.ParamMapping
 	timeout   time.Duration
 	responses *responseMapper // HTTP (non-proxy) only
@@ -87,6 +88,7 @@ func newHTTPIntegration(m *model.Method, uri string, st *stage) (*httpIntegratio
 	if !h.path.hasParams() {
 		h.static = []byte(rest)
 	}
+	h.hasQuery = strings.Contains(rest, "?")
 	if !h.proxy {
 		h.responses = newResponseMapper(in.Responses)
 		h.templates = in.RequestTemplates
@@ -222,7 +224,7 @@ func (h *httpIntegration) buildURI(c *Call, req *fasthttp.Request) *Error {
 		}
 	}
 	sep := byte('?')
-	if strings.IndexByte(string(b), '?') >= 0 {
+	if h.hasQuery {
 		sep = '&'
 	}
 	if h.proxy && c.rawQuery != "" {
