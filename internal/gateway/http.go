@@ -54,7 +54,10 @@ func hostClient(scheme, host string) *fasthttp.HostClient {
 		NoDefaultUserAgentHeader:      true,
 		DisableHeaderNamesNormalizing: true,
 		DisablePathNormalizing:        true,
-		MaxConns:                      1024,
+		// Past MaxConns, requests wait for a connection (bounded by their
+		// own integration timeout) instead of failing at once.
+		MaxConns:                      2048,
+		MaxConnWaitTimeout:            29 * time.Second,
 		MaxIdleConnDuration:           60 * time.Second,
 		MaxResponseBodySize:           MaxBodySize,
 		ReadBufferSize:                16 << 10,
