@@ -56,12 +56,12 @@ func hostClient(scheme, host string) *fasthttp.HostClient {
 		DisablePathNormalizing:        true,
 		// Past MaxConns, requests wait for a connection (bounded by their
 		// own integration timeout) instead of failing at once.
-		MaxConns:                      2048,
-		MaxConnWaitTimeout:            29 * time.Second,
-		MaxIdleConnDuration:           60 * time.Second,
-		MaxResponseBodySize:           MaxBodySize,
-		ReadBufferSize:                16 << 10,
-		RetryIfErr:                    func(*fasthttp.Request, int, error) (bool, bool) { return false, false },
+		MaxConns:            2048,
+		MaxConnWaitTimeout:  29 * time.Second,
+		MaxIdleConnDuration: 60 * time.Second,
+		MaxResponseBodySize: MaxBodySize,
+		ReadBufferSize:      16 << 10,
+		RetryIfErr:          func(*fasthttp.Request, int, error) (bool, bool) { return false, false },
 	}
 	actual, _ := hostClients.LoadOrStore(key, c)
 	return actual.(*fasthttp.HostClient)
