@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -294,5 +295,43 @@ func TestHealthBeforeFirstInvocation(t *testing.T) {
 	}
 	if !strings.Contains(rt.Health()["function missing"], "Unable to import module 'nope'") {
 		t.Errorf("health after the invocation: %v", rt.Health())
+	}
+}
+
+// TestPoolQueues: without reserved concurrency, calls beyond the pool's cap
+// wait for a free instance instead of failing.
+func TestPoolQueues(t *testing.T) {
+	s := goSpec("queued")
+	s.Region, s.AccountID, s.ARN, s.Reserved = "us-east-1", "123456789012", "arn:aws:lambda:us-east-1:123456789012:function:queued", -1
+	rt, err := NewRuntime([]Spec{s}, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), WorkDir: t.TempDir(), DefaultConcurrency: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	const n = 5
+	pids := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, r := invoke(t, rt, "queued", `{"action":"sleep","sleepMs":200}`)
+			if res.FunctionError != "" {
+				t.Errorf("queued call failed: %s", res.Payload)
+			}
+			pids <- r.PID
+		}()
+	}
+	wg.Wait()
+	close(pids)
+	seen := map[int]bool{}
+	for p := range pids {
+		seen[p] = true
+	}
+	if len(seen) > 2 {
+		t.Errorf("%d instances served %d calls, want at most the cap of 2", len(seen), n)
+	}
+	if total, _ := rt.Instances("queued"); total > 2 {
+		t.Errorf("%d instances running, want at most 2", total)
 	}
 }
