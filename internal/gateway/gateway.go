@@ -205,10 +205,14 @@ func (g *Gateway) serve(c *Call) *Error {
 	if len(ctx.Request.Header.RawHeaders())+len(uri) > MaxHeaderSize {
 		return &Error{Type: Default4XX, Status: 431, Message: "Request Header Fields Too Large"}
 	}
-	for _, x := range g.deps.Extra {
-		if x.Match(rawPath) {
-			x.Handler(ctx)
-			return nil
+	// Extra handlers (the Lambda Invoke API) share the listener; a Host
+	// that names an API always goes to the API.
+	if !hostNamesAPI(ctx.Host()) {
+		for _, x := range g.deps.Extra {
+			if x.Match(rawPath) {
+				x.Handler(ctx)
+				return nil
+			}
 		}
 	}
 	t := g.table.Load()
