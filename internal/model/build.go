@@ -61,11 +61,6 @@ func Build(tpl *template.Template, opts Options) (*Model, error) {
 	for _, r := range tpl.Resources {
 		byType[r.Type] = append(byType[r.Type], r)
 	}
-	for _, typ := range unsupportedServing {
-		for _, r := range byType[typ] {
-			b.errorf(r, r.Line, "Type", "%s is not supported yet: %s", typ, unsupportedReason(typ))
-		}
-	}
 	for _, r := range byType["AWS::Lambda::Function"] {
 		b.function(r)
 	}

@@ -179,7 +179,7 @@ func TestBuildErrors(t *testing.T) {
 		{"websocket", head + `  Ws:
     Type: AWS::ApiGatewayV2::Api
     Properties: {Name: ws, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}
-`, []string{"t.yaml:17: Ws.Type: AWS::ApiGatewayV2::Api is not supported yet"}},
+`, []string{"t.yaml:18:11: Ws.Type: AWS::ApiGatewayV2::Api is not supported yet"}},
 		{"no stage", `Resources:
   Api:
     Type: AWS::ApiGateway::RestApi

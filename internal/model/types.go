@@ -226,9 +226,12 @@ func Types() map[string]template.TypeSpec {
 	// Types that affect serving but are not implemented yet: known to the
 	// template engine so references resolve, refused by the model.
 	for _, typ := range unsupportedServing {
-		if _, ok := t[typ]; !ok {
-			t[typ] = template.TypeSpec{Ref: idOf(typ+"/", 10)}
+		spec := t[typ]
+		if spec.Ref == nil {
+			spec.Ref = idOf(typ+"/", 10)
 		}
+		spec.Refused = unsupportedReason(typ)
+		t[typ] = spec
 	}
 	// Types that do not affect serving: accepted, noted, ignored.
 	for _, typ := range ignoredTypes {

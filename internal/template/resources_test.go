@@ -275,3 +275,24 @@ Resources:
 		t.Errorf("panic: %v", err)
 	}
 }
+
+// TestRefusedType: a type the caller refuses is an error at its Type line,
+// and references to it still resolve, so other errors show in the same run.
+func TestRefusedType(t *testing.T) {
+	types := testTypes()
+	types["AWS::Test::Refused"] = TypeSpec{Refused: "not here yet"}
+	src := "Resources:\n  R:\n    Type: AWS::Test::Refused\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      X: !Ref R\n      Y: !Ref Nope\n"
+	_, err := Parse("t.yaml", []byte(src), Options{Types: types})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	got := err.Error()
+	for _, want := range []string{"t.yaml:3:11: R.Type: AWS::Test::Refused is not supported yet: not here yet", "t.yaml:8:", "Nope"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "!Ref R") || strings.Count(got, "\n") != 1 {
+		t.Errorf("want exactly the refusal and the unresolved reference:\n%s", got)
+	}
+}

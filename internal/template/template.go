@@ -26,6 +26,10 @@ type TypeSpec struct {
 	// Ignored types are accepted but not served (IAM roles, log groups,
 	// permissions...): Template.Notes gets a line for each such resource.
 	Ignored bool
+	// Refused, when not empty, says why a type that changes what clients
+	// see is not supported: the resource is an error at its Type, and
+	// references to it still resolve, so the rest of the template is checked.
+	Refused string
 	// Ref returns what !Ref returns for a resource of this type. nil: the
 	// default "<StackName>-<LogicalID>".
 	Ref func(rc *RefContext) (string, error)
@@ -484,6 +488,9 @@ func (s *state) readResources() {
 				s.add(&Error{Line: te.val.line, Col: te.val.col, LogicalID: r.id, Property: "Type", Msg: msg})
 			} else {
 				r.spec, r.hasSpec = spec, true
+				if spec.Refused != "" {
+					s.add(&Error{Line: te.val.line, Col: te.val.col, LogicalID: r.id, Property: "Type", Msg: r.typ + " is not supported yet: " + spec.Refused})
+				}
 			}
 		}
 		if ce := d.entry("Condition"); ce != nil {
