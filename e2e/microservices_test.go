@@ -292,3 +292,21 @@ func TestMicroservicesKeepAlive(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestMicroservicesDefaultContentType: a backend answer without a
+// Content-Type reaches the client as application/json, as API Gateway sends it.
+func TestMicroservicesDefaultContentType(t *testing.T) {
+	bare := newBackend(t, "bare", func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Content-Type"] = nil // no sniffing: send none
+		w.Write([]byte("plain"))
+	})
+	in := startAPIGW(t, example("microservices.yaml"), "--param", "UsersServiceUrl="+bare.URL, "--param", "OrdersServiceUrl="+bare.URL)
+	resp, err := http.Get(in.URL("/prod/users"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || ct != "application/json" {
+		t.Errorf("status %d Content-Type %q, want 200 application/json", resp.StatusCode, ct)
+	}
+}

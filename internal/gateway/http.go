@@ -147,6 +147,8 @@ func (h *httpIntegration) Serve(c *Call) *Error {
 	defer fasthttp.ReleaseResponse(resp)
 	req.Header.DisableNormalizing()
 	req.UseHostHeader = true
+	// A backend answer without Content-Type must not gain fasthttp's default.
+	resp.Header.SetNoDefaultContentType(true)
 
 	method := h.method
 	if method == "" {
@@ -201,6 +203,10 @@ func (h *httpIntegration) Serve(c *Call) *Error {
 			continue
 		}
 		out.Header.AddBytesKV(k, v)
+	}
+	// API Gateway gives a response without a Content-Type application/json.
+	if len(out.Header.ContentType()) == 0 {
+		out.Header.SetContentType("application/json")
 	}
 	out.SetBody(resp.Body())
 	return nil
