@@ -147,7 +147,8 @@ func (h *httpIntegration) Serve(c *Call) *Error {
 	defer fasthttp.ReleaseResponse(resp)
 	req.Header.DisableNormalizing()
 	req.UseHostHeader = true
-	// A backend answer without Content-Type must not gain fasthttp's default.
+	// Requests and answers without a Content-Type must not gain fasthttp's default.
+	req.Header.SetNoDefaultContentType(true)
 	resp.Header.SetNoDefaultContentType(true)
 
 	method := h.method
