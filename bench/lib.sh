@@ -38,3 +38,18 @@ wait_http() { # NAME PID URL LOGFILE: wait until URL answers with any HTTP statu
 	tail -n 40 "$logf" >&2 || true
 	return 1
 }
+
+stop_pids() { # PID...: TERM, wait up to 5 s, KILL; sets KILLED to the number it had to KILL
+	local pid i alive
+	KILLED=0
+	for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
+	for ((i = 0; i < 50; i++)); do
+		alive=0
+		for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+		((alive)) || break
+		sleep 0.1
+	done
+	for pid in "$@"; do kill -9 "$pid" 2>/dev/null && KILLED=$((KILLED + 1)); done
+	for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
+	return 0
+}

@@ -119,19 +119,11 @@ pids_of_children() { # PARENT_PID -> child pids, one a line
 }
 
 cleanup() {
-	local rc=$? pid i alive
+	local rc=$?
 	trap - EXIT INT TERM
 	local -a all=("${PIDS[@]}")
 	[[ -n ${NGINX_PID:-} ]] && mapfile -t -O "${#all[@]}" all < <(pids_of_children "$NGINX_PID")
-	for pid in "${all[@]}"; do kill "$pid" 2>/dev/null || true; done
-	for ((i = 0; i < 50; i++)); do
-		alive=0
-		for pid in "${all[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-		((alive)) || break
-		sleep 0.1
-	done
-	for pid in "${all[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+	((${#all[@]} > 0)) && stop_pids "${all[@]}"
 	if ((POLICY_RC_CREATED)); then "${SUDO[@]}" rm -f /usr/sbin/policy-rc.d || true; fi
 	if [[ $KEEP_TMP == 1 ]]; then log "kept $TMP"; else rm -rf "$TMP"; fi
 	exit "$rc"

@@ -120,20 +120,6 @@ pids_of_descendants() { # PID -> its children, their children, ..., one a line
 	return 0
 }
 
-stop_pids() { # PID...: TERM, wait up to 5 s, KILL; sets KILLED to the number it had to KILL
-	local pid i alive
-	KILLED=0
-	for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
-	for ((i = 0; i < 50; i++)); do
-		alive=0
-		for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-		((alive)) || break
-		sleep 0.1
-	done
-	for pid in "$@"; do kill -9 "$pid" 2>/dev/null && KILLED=$((KILLED + 1)); done
-	for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
-	return 0
-}
 
 cleanup() {
 	local rc=$?
