@@ -513,3 +513,54 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("%s still accepts connections after shutdown", in.Addr)
 	}
 }
+
+// TestCLIHelp: -h, -help and --help after serve or validate print the
+// command's usage with its flags to stdout and exit 0, as a user who asks
+// for help expects; a flag that does not exist still exits 2 with the
+// error and the usage on stderr.
+func TestCLIHelp(t *testing.T) {
+	flags := []string{"-addr HOST:PORT", "-admin-addr HOST:PORT", "-param NAME=VALUE", "-config FILE", "-data DIR", "-log-level"}
+	cases := []struct {
+		args []string
+		cmd  string
+	}{
+		{[]string{"serve", "-h"}, "serve"},
+		{[]string{"serve", "--help"}, "serve"},
+		{[]string{"serve", "-help"}, "serve"},
+		{[]string{"validate", "-h"}, "validate"},
+		{[]string{"validate", "--help"}, "validate"},
+		{[]string{"serve", "--addr", "127.0.0.1:0", "-h", "examples/users-api.yaml"}, "serve"},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			stdout, stderr, code := runCLI(t, c.args...)
+			if code != 0 {
+				t.Errorf("exit %d, want 0", code)
+			}
+			if want := "Usage: apigw " + c.cmd + " [flags] TEMPLATE"; !strings.HasPrefix(stdout, want) {
+				t.Errorf("stdout does not start with %q", want)
+			}
+			for _, f := range flags {
+				if !strings.Contains(stdout, f) {
+					t.Errorf("stdout does not list the flag %q", f)
+				}
+			}
+			if strings.Contains(stdout+stderr, "help requested") {
+				t.Errorf("printed flag's \"help requested\" error")
+			}
+			if stderr != "" {
+				t.Errorf("stderr is not empty")
+			}
+			if t.Failed() {
+				t.Logf("apigw %s\n--- stdout ---\n%s--- stderr ---\n%s", strings.Join(c.args, " "), stdout, stderr)
+			}
+		})
+	}
+	t.Run("unknown flag", func(t *testing.T) {
+		stdout, stderr, code := runCLI(t, "serve", "-nope", "examples/users-api.yaml")
+		if code != 2 || stdout != "" || !strings.Contains(stderr, "flag provided but not defined: -nope") ||
+			!strings.Contains(stderr, "Usage: apigw serve [flags] TEMPLATE") || !strings.Contains(stderr, "-admin-addr") {
+			t.Errorf("serve -nope: exit %d, want 2 with the error and the usage on stderr only\n--- stdout ---\n%s--- stderr ---\n%s", code, stdout, stderr)
+		}
+	})
+}

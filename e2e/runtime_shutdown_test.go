@@ -21,8 +21,8 @@ import (
 // rtWorkload is what a shutdown test has running when it stops apigw.
 type rtWorkload struct {
 	instances  []int          // function processes: idle, busy with a request, busy with an Event invocation
-	idleChild  int            // a background process started by an instance that is idle at shutdown
-	busyChild  int            // a background process started by an instance still busy (Event) at shutdown
+	idleChild  []int          // background processes started by an instance that is idle at shutdown: plain, in a session of its own, detached
+	busyChild  int            // a background process, in a session of its own, started by an instance still busy (Event) at shutdown
 	inFlight   chan *response // the answer to a request still running at shutdown (nil on error)
 	runtimeDir string         // apigw's work folder (LAMBDA_RUNTIME_DIR)
 	procs      rtProcs        // every pid above
@@ -52,7 +52,7 @@ func rtStartWorkload(t *testing.T, baseURL string) *rtWorkload {
 
 	// Busy with an Event invocation (Lambda's asynchronous invoke), with a child.
 	held := filepath.Join(dir, "event.pid")
-	ev, _ := json.Marshal(map[string]any{"queryStringParameters": map[string]string{"spawn": "1", "hold": held, "secs": "20"}})
+	ev, _ := json.Marshal(map[string]any{"queryStringParameters": map[string]string{"spawn": "session", "hold": held, "secs": "20"}})
 	r := do(t, req{Method: http.MethodPost, URL: baseURL + "/2015-03-31/functions/rt-shut-py/invocations", Body: string(ev),
 		Header: map[string]string{"X-Amz-Invocation-Type": "Event"}})
 	if r.Status != http.StatusAccepted {
@@ -80,20 +80,24 @@ func rtStartWorkload(t *testing.T, baseURL string) *rtWorkload {
 	}
 	add(true, pid)
 
-	// Idle, with a child.
-	var out struct {
-		Pid        int    `json:"pid"`
-		Child      int    `json:"child"`
-		RuntimeDir string `json:"runtimeDir"`
+	// Idle, with children of every kind: one in the instance's process
+	// group, one in a session of its own, one detached (its parent gone).
+	for _, spawn := range []string{"1", "session", "daemon"} {
+		var out struct {
+			Pid        int    `json:"pid"`
+			Child      int    `json:"child"`
+			RuntimeDir string `json:"runtimeDir"`
+		}
+		r = get(t, baseURL+"/prod/py?spawn="+spawn)
+		rtDecode(t, r, &out)
+		if out.Child <= 0 || out.RuntimeDir == "" || !rtRunning(out.Child) {
+			t.Fatalf("spawn=%s: no running child in %s", spawn, r)
+		}
+		add(true, out.Pid)
+		add(false, out.Child)
+		w.idleChild = append(w.idleChild, out.Child)
+		w.runtimeDir = out.RuntimeDir
 	}
-	r = get(t, baseURL+"/prod/py?spawn=1")
-	rtDecode(t, r, &out)
-	if out.Child <= 0 || out.RuntimeDir == "" || !rtRunning(out.Child) {
-		t.Fatalf("spawn: no running child in %s", r)
-	}
-	add(true, out.Pid)
-	add(false, out.Child)
-	w.idleChild, w.runtimeDir = out.Child, out.RuntimeDir
 	return w
 }
 
@@ -103,10 +107,10 @@ func rtAssertWorkloadGone(t *testing.T, w *rtWorkload) {
 		rtAssertGone(t, &w.procs, "function processes", w.instances, 5*time.Second)
 	})
 	t.Run("background child of an idle instance", func(t *testing.T) {
-		rtAssertGone(t, &w.procs, "a process an idle function instance started", []int{w.idleChild}, 5*time.Second)
+		rtAssertGone(t, &w.procs, "processes an idle function instance started (plain, new session, detached)", w.idleChild, 5*time.Second)
 	})
 	t.Run("background child of a busy instance", func(t *testing.T) {
-		rtAssertGone(t, &w.procs, "a process a function instance busy with an Event invocation started", []int{w.busyChild}, 5*time.Second)
+		rtAssertGone(t, &w.procs, "a process in a session of its own that a function instance busy with an Event invocation started", []int{w.busyChild}, 5*time.Second)
 	})
 }
 
@@ -203,4 +207,24 @@ func rtStartUnmanaged(t *testing.T, template string) (cmd *exec.Cmd, baseURL str
 		t.Fatalf("apigw did not serve within 20 s:\n%s", stderr.String())
 	}
 	return nil, "", nil
+}
+
+// TestRuntimeTimeoutEndsChildren: a function that times out loses its
+// execution environment, and with it every process it started, also one in
+// a session of its own.
+func TestRuntimeTimeoutEndsChildren(t *testing.T) {
+	t.Parallel()
+	rtRequireInterpreters(t)
+	in := startAPIGW(t, rtData("shutdown.yaml"))
+	var procs rtProcs
+	procs.killOnCleanup(t)
+	held := filepath.Join(t.TempDir(), "short.pid")
+	r := get(t, in.URL("/prod/short?spawn=session&secs=5&hold="+url.QueryEscape(held)))
+	assertGatewayError(t, r, http.StatusBadGateway, internalErrBody, rtInternalErrType)
+	var pid, child int
+	if _, err := fmt.Sscan(rtWaitFile(t, held, 5*time.Second), &pid, &child); err != nil {
+		t.Fatalf("%s: %v", held, err)
+	}
+	procs.add(pid, child)
+	rtAssertGone(t, &procs, "the timed-out function and the process it started in a session of its own", []int{pid, child}, 5*time.Second)
 }

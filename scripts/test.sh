@@ -11,24 +11,29 @@ if ! command -v go >/dev/null; then
 fi
 
 # Debian packages the tests use: python3 and nodejs run Lambda handlers,
-# curl is used by a few CLI tests, and the AWS CLI (or python's boto3)
-# drives the Lambda Invoke API as users do.
+# curl runs the README's requests and a few CLI tests, and the AWS CLI
+# drives the Lambda Invoke API as users do (the README's example too).
 need=()
-for cmd in python3:python3 node:nodejs curl:curl; do
+for cmd in python3:python3 node:nodejs curl:curl aws:awscli; do
   command -v "${cmd%%:*}" >/dev/null || need+=("${cmd#*:}")
 done
-if ! command -v aws >/dev/null && ! python3 -c 'import boto3' 2>/dev/null; then
-  need+=(awscli)
-fi
 if [ ${#need[@]} -gt 0 ]; then
+  # apt-get needs root: as root it runs directly, otherwise through sudo.
   SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null; then
+      echo "scripts/test.sh: installing ${need[*]} needs root: run this script as root, or install sudo" >&2
+      exit 1
+    fi
+    SUDO="sudo"
+  fi
   $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}"
+  # env, not a plain assignment: sudo would drop DEBIAN_FRONTEND.
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
 fi
 
 go mod download
-unformatted=$(gofmt -l cmd internal e2e bench 2>/dev/null || true)
+unformatted=$(gofmt -l cmd internal e2e bench examples 2>/dev/null || true)
 if [ -n "$unformatted" ]; then
   echo "gofmt would change: $unformatted" >&2
   exit 1

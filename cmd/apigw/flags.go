@@ -42,7 +42,11 @@ func (p paramFlag) Set(s string) error {
 	return nil
 }
 
-func parseFlags(cmd string, args []string, stderr io.Writer) (*options, error) {
+// parseFlags parses serve's and validate's flags and the TEMPLATE. For -h,
+// -help or --help it prints the usage to stdout and returns flag.ErrHelp
+// (the caller exits 0); for any other mistake it prints the usage to
+// stderr and returns the error.
+func parseFlags(cmd string, args []string, stdout, stderr io.Writer) (*options, error) {
 	o := &options{params: map[string]string{}}
 	fs := flag.NewFlagSet("apigw "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -57,14 +61,25 @@ func parseFlags(cmd string, args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.configFile, "config", "", "apigw settings `FILE` (functions' code or endpoints, user pools)")
 	fs.StringVar(&o.redis, "redis", "", "shared state in Redis `URL` (redis://host:port/db)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: apigw %s [flags] TEMPLATE\n\nFlags:\n", cmd)
+	usage := func(w io.Writer) {
+		fmt.Fprintf(w, "Usage: apigw %s [flags] TEMPLATE\n\nFlags:\n", cmd)
+		fs.SetOutput(w)
 		fs.PrintDefaults()
+		fs.SetOutput(stderr)
 	}
+	// The flag package calls Usage for a bad flag (after printing the error
+	// to stderr) and for -h alike: the usage is printed below, where the
+	// two are told apart.
+	fs.Usage = func() {}
 	// Flags may come before or after the template.
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				usage(stdout)
+				return nil, err
+			}
+			usage(stderr)
 			return nil, err
 		}
 		if fs.NArg() == 0 {
@@ -74,7 +89,7 @@ func parseFlags(cmd string, args []string, stderr io.Writer) (*options, error) {
 		args = fs.Args()[1:]
 	}
 	if len(positional) != 1 {
-		fs.Usage()
+		usage(stderr)
 		return nil, errors.New("give exactly one TEMPLATE")
 	}
 	o.template = positional[0]
@@ -95,3 +110,7 @@ func parseFlags(cmd string, args []string, stderr io.Writer) (*options, error) {
 	}
 	return o, nil
 }
+
+// helpRequested tells whether parseFlags failed only because -h, -help or
+// --help asked for the usage, which it has printed: the command exits 0.
+func helpRequested(err error) bool { return errors.Is(err, flag.ErrHelp) }

@@ -256,7 +256,10 @@ func printErrors(stderr io.Writer, err error) {
 }
 
 func validate(args []string, stdout, stderr io.Writer) int {
-	o, err := parseFlags("validate", args, stderr)
+	o, err := parseFlags("validate", args, stdout, stderr)
+	if helpRequested(err) {
+		return 0
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "apigw validate: %v\n", err)
 		return 2
@@ -304,7 +307,10 @@ func printRoutes(w io.Writer, routes []gateway.Route, addr string) {
 }
 
 func serve(args []string, stdout, stderr io.Writer) int {
-	o, err := parseFlags("serve", args, stderr)
+	o, err := parseFlags("serve", args, stdout, stderr)
+	if helpRequested(err) {
+		return 0
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "apigw serve: %v\n", err)
 		return 2
@@ -369,7 +375,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	registerMetrics(adm.Registry, g.Stats())
 
 	errc := make(chan error, 2)
-	go func() { errc <- srv.Serve(dataLn) }()
+	go func() { errc <- srv.Serve(gateway.FramingListener(dataLn)) }()
 	go func() { errc <- adm.Serve(adminLn) }()
 
 	printRoutes(stdout, g.Routes(), dataLn.Addr().String())

@@ -7,9 +7,9 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 
+	"github.com/apigw/apigw/internal/inputfile"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -34,9 +34,9 @@ type UserPool struct {
 // Load reads a config file. Unknown keys are errors, so a typo never goes
 // unnoticed.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, inputfile.MaxSize)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: cannot read the config file: %v", path, err)
 	}
 	return Parse(path, data)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/apigw/apigw/internal/lambda"
+	"github.com/apigw/apigw/internal/memtrim"
 	"github.com/apigw/apigw/internal/model"
 	"github.com/apigw/apigw/internal/router"
 	"github.com/valyala/fasthttp"
@@ -126,27 +127,39 @@ func (g *Gateway) handleReadError(ctx *fasthttp.RequestCtx, err error) {
 	ctx.Response.Header.SetBytesV("x-amz-apigw-id", c.apigwID[:])
 	releaseCall(c)
 	switch {
+	case errors.Is(err, errBareLF):
+		writeError(ctx, errBadRequest)
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		ctx.Response.SetStatusCode(413)
 		ctx.Response.Header.SetContentType("text/plain; charset=utf-8")
 		ctx.Response.SetBodyString("HTTP content length exceeded 10485760 bytes.")
 	case isSmallBuffer(err):
-		ctx.Response.SetStatusCode(431)
-		ctx.Response.Header.SetContentType("application/json")
-		ctx.Response.SetBodyString(`{"message":"Request Header Fields Too Large"}`)
+		writeError(ctx, errHeaderTooLarge)
 	default:
 		var netErr net.Error
 		if errors.As(err, &netErr) && netErr.Timeout() {
-			ctx.Response.SetStatusCode(408)
-			ctx.Response.Header.SetContentType("application/json")
-			ctx.Response.SetBodyString(`{"message":"Request Timeout"}`)
+			writeError(ctx, errReadTimeout)
 			break
 		}
-		ctx.Response.SetStatusCode(400)
-		ctx.Response.Header.SetContentType("application/json")
-		ctx.Response.SetBodyString(`{"message":"Bad Request"}`)
+		writeError(ctx, errBadRequest)
 	}
 	ctx.SetConnectionClose()
+	dropLargeBodies(ctx)
+}
+
+// dropLargeBodies keeps a large request body's buffer out of fasthttp's
+// pool (integrations give large response bodies as raw slices, which are
+// not pooled either), and has the memory trimmed once large bodies stop
+// coming: a burst of 10 MB uploads must not keep apigw at its peak.
+func dropLargeBodies(ctx *fasthttp.RequestCtx) {
+	large := false
+	if len(ctx.Request.Body()) > memtrim.LargeBody {
+		ctx.Request.SwapBody(nil)
+		large = true
+	}
+	if large || len(ctx.Response.Body()) > memtrim.LargeBody {
+		memtrim.Note()
+	}
 }
 
 func isSmallBuffer(err error) bool {
@@ -170,6 +183,7 @@ func (g *Gateway) Handle(ctx *fasthttp.RequestCtx) {
 		}
 		writeError(ctx, e)
 	}
+	dropLargeBodies(ctx)
 	switch s := ctx.Response.StatusCode(); {
 	case s >= 500:
 		g.stats.Status5xx.Add(1)
@@ -203,13 +217,17 @@ func (g *Gateway) serve(c *Call) *Error {
 		return e
 	}
 	if len(ctx.Request.Header.RawHeaders())+len(uri) > MaxHeaderSize {
-		return &Error{Type: Default4XX, Status: 431, Message: "Request Header Fields Too Large"}
+		return errHeaderTooLarge
 	}
 	// Extra handlers (the Lambda Invoke API) share the listener; a Host
 	// that names an API always goes to the API.
 	if !hostNamesAPI(ctx.Host()) {
 		for _, x := range g.deps.Extra {
 			if x.Match(rawPath) {
+				// Not API Gateway: the handler gives its own ids (Lambda's
+				// Invoke API has x-amzn-RequestId, not x-amz-apigw-id).
+				ctx.Response.Header.Del("x-amz-apigw-id")
+				ctx.Response.Header.Del("x-amzn-RequestId")
 				x.Handler(ctx)
 				return nil
 			}
@@ -290,17 +308,17 @@ func checkPath(p string) *Error {
 		c := p[i]
 		if c == '%' {
 			if i+2 >= len(p) || !isHex(p[i+1]) || !isHex(p[i+2]) {
-				return &Error{Type: Default4XX, Message: "Bad Request"}
+				return errBadRequest
 			}
 		}
 		if c < 0x20 || c == 0x7f {
-			return &Error{Type: Default4XX, Message: "Bad Request"}
+			return errBadRequest
 		}
 	}
 	for seg := range strings.SplitSeq(p, "/") {
 		if seg == "." || seg == ".." || strings.EqualFold(seg, "%2e") || strings.EqualFold(seg, "%2e%2e") ||
 			strings.EqualFold(seg, ".%2e") || strings.EqualFold(seg, "%2e.") {
-			return &Error{Type: Default4XX, Message: "Bad Request"}
+			return errBadRequest
 		}
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apigw/apigw/internal/memtrim"
 	"github.com/apigw/apigw/internal/model"
 	"github.com/valyala/fasthttp"
 )
@@ -104,6 +105,53 @@ func newHTTPIntegration(m *model.Method, uri string, st *stage) (*httpIntegratio
 var hopByHop = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
 	"TE", "Trailer", "Transfer-Encoding", "Upgrade", "Host", "Content-Length", "Expect", "Proxy-Connection"}
 
+var strConnection = []byte("Connection")
+
+// connectionTokens are the header names a request's Connection header lists:
+// hop-by-hop for this connection only, so a proxy removes them too (RFC 9110
+// §7.6.1). Most requests list none or only close/keep-alive.
+type connectionTokens struct {
+	names [][]byte
+}
+
+func (t *connectionTokens) add(value []byte) {
+	for len(value) > 0 {
+		var tok []byte
+		if i := bytes.IndexByte(value, ','); i >= 0 {
+			tok, value = value[:i], value[i+1:]
+		} else {
+			tok, value = value, nil
+		}
+		tok = bytes.TrimSpace(tok)
+		if len(tok) > 0 && !bytes.EqualFold(tok, []byte("close")) && !bytes.EqualFold(tok, []byte("keep-alive")) {
+			t.names = append(t.names, tok)
+		}
+	}
+}
+
+func (t *connectionTokens) has(name []byte) bool {
+	for _, n := range t.names {
+		if bytes.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// remove deletes the listed headers from a backend request, whatever their
+// case (the request keeps names as the client sent them).
+func (t *connectionTokens) remove(h *fasthttp.RequestHeader) {
+	var names []string
+	for k := range h.All() {
+		if t.has(k) {
+			names = append(names, string(k))
+		}
+	}
+	for _, n := range names {
+		h.Del(n)
+	}
+}
+
 // remapped are backend response headers API Gateway does not pass as they
 // are: it renames them x-amzn-Remapped-<name> and sets its own.
 var remapped = []string{"Authorization", "Connection", "Content-Length", "Content-MD5", "Date", "Server",
@@ -162,11 +210,18 @@ func (h *httpIntegration) Serve(c *Call) *Error {
 	}
 	req.Header.SetHost(h.host)
 	if h.proxy {
+		var nominated connectionTokens
 		for k, v := range ctx.Request.Header.All() {
 			if _, skip := headerIn(hopByHop, k); skip {
+				if len(k) == len("Connection") && bytes.EqualFold(k, strConnection) {
+					nominated.add(v)
+				}
 				continue
 			}
 			req.Header.AddBytesKV(k, v)
+		}
+		if len(nominated.names) > 0 {
+			nominated.remove(&req.Header)
 		}
 		appendForwardedFor(req, ctx)
 		req.SetBodyRaw(ctx.Request.Body())
@@ -209,7 +264,12 @@ func (h *httpIntegration) Serve(c *Call) *Error {
 	if len(out.Header.ContentType()) == 0 {
 		out.Header.SetContentType("application/json")
 	}
-	out.SetBody(resp.Body())
+	if len(resp.Body()) > memtrim.LargeBody {
+		// Hand the buffer over rather than copy it into a pooled one.
+		out.SetBodyRaw(resp.SwapBody(nil))
+	} else {
+		out.SetBody(resp.Body())
+	}
 	return nil
 }
 

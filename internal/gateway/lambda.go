@@ -45,6 +45,10 @@ func newLambdaProxy(m *model.Method, st *stage, fn string, deps *Deps) *lambdaPr
 	}
 }
 
+// maxPooledEvent is the largest event buffer kept for reuse; larger ones
+// (large bodies) are left to the garbage collector.
+const maxPooledEvent = 256 << 10
+
 var eventBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 func (l *lambdaProxy) Serve(c *Call) *Error {
@@ -107,13 +111,19 @@ func (l *lambdaProxy) Serve(c *Call) *Error {
 	}
 	bp := eventBufPool.Get().(*[]byte)
 	payload := lambdaproxy.AppendEvent((*bp)[:0], &r)
-	defer func() { *bp = payload[:0]; eventBufPool.Put(bp) }()
+	defer func() {
+		if cap(payload) <= maxPooledEvent {
+			*bp = payload[:0]
+			eventBufPool.Put(bp)
+		}
+	}()
 
 	ictx, cancel := context.WithDeadline(context.Background(), c.start.Add(l.timeout))
 	defer cancel()
 	res, err := l.invoker.Invoke(ictx, l.function, payload)
-	ctx.Response.Header.Set("X-Amzn-Trace-Id", trace)
 	switch {
+	case errors.Is(err, lambda.ErrRequestTooLarge):
+		return errLambdaRequestTooLarge
 	case errors.Is(err, lambda.ErrTimeout) || err != nil && ictx.Err() != nil:
 		return &Error{Type: IntegrationTimeout, Cause: err}
 	case err != nil:
@@ -131,6 +141,9 @@ func (l *lambdaProxy) Serve(c *Call) *Error {
 		return lambdaError(fmt.Errorf("function %s returned a malformed proxy response: %v", l.function, err))
 	}
 	resp := &ctx.Response
+	// Only answers from the function carry the trace id; API Gateway's
+	// error answers do not (aws-reference §2.1).
+	resp.Header.Set("X-Amzn-Trace-Id", trace)
 	resp.SetStatusCode(out.StatusCode)
 	for _, h := range out.Headers {
 		if r, ok := remappedName([]byte(h.Name)); ok {
@@ -142,7 +155,7 @@ func (l *lambdaProxy) Serve(c *Call) *Error {
 		}
 		resp.Header.Add(h.Name, h.Value)
 	}
-	resp.SetBody(out.Body)
+	resp.SetBodyRaw(out.Body) // a new slice of ParseResponse's: no copy, nothing pooled
 	return nil
 }
 

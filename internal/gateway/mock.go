@@ -1,9 +1,7 @@
 package gateway
 
 import (
-	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,44 +23,13 @@ type mockIntegration struct {
 func newMockIntegration(m *model.Method) (*mockIntegration, error) {
 	in := m.Integration
 	mk := &mockIntegration{statusByType: map[string]int{}, passthrough: in.PassthroughBehavior, hasTemplates: len(in.RequestTemplates) > 0}
-	for ct, t := range in.RequestTemplates {
-		code, err := mockStatus(t)
-		if err != nil {
-			return nil, fmt.Errorf("%s: RequestTemplates %s: %v", m.LogicalID, ct, err)
-		}
+	// The model has read each template's statusCode (and refused
+	// templates without one, at their line).
+	for ct, code := range in.MockStatus {
 		mk.statusByType[strings.ToLower(ct)] = code
 	}
 	mk.responses = newResponseMapper(in.Responses)
 	return mk, nil
-}
-
-var lenientKey = regexp.MustCompile(`([{,]\s*)([A-Za-z_][A-Za-z0-9_]*)\s*:`)
-
-// mockStatus reads statusCode from a MOCK request template. API Gateway
-// also accepts the unquoted-key form CDK writes ({statusCode: 200}).
-func mockStatus(t string) (int, error) {
-	if strings.TrimSpace(t) == "" {
-		return 200, nil
-	}
-	var v map[string]any
-	if err := json.Unmarshal([]byte(t), &v); err != nil {
-		if err2 := json.Unmarshal([]byte(lenientKey.ReplaceAllString(t, `$1"$2":`)), &v); err2 != nil {
-			return 0, fmt.Errorf("the template is not JSON: %v", err)
-		}
-	}
-	switch s := v["statusCode"].(type) {
-	case float64:
-		if s == float64(int(s)) && s >= 100 && s <= 599 {
-			return int(s), nil
-		}
-	case string:
-		if n, err := strconv.Atoi(s); err == nil && n >= 100 && n <= 599 {
-			return n, nil
-		}
-	case nil:
-		return 0, fmt.Errorf("the template has no integer statusCode")
-	}
-	return 0, fmt.Errorf("statusCode %v is not an HTTP status", v["statusCode"])
 }
 
 func (mk *mockIntegration) Serve(c *Call) *Error {
@@ -77,7 +44,7 @@ func (mk *mockIntegration) Serve(c *Call) *Error {
 			status = 200
 		default:
 			var err error
-			if status, err = mockStatus(string(c.ctx.Request.Body())); err != nil {
+			if status, err = model.MockStatus(string(c.ctx.Request.Body())); err != nil {
 				return &Error{Type: APIConfigurationError, Cause: fmt.Errorf("MOCK passthrough body: %v", err)}
 			}
 		}

@@ -121,6 +121,11 @@ type Error struct {
 	Status  int    // overrides the type's status when not 0 (a Lambda error is DEFAULT_5XX with 502)
 	Message string // overrides the type's message when not ""
 	Cause   error  // for the log, never for the client
+	// Style and ErrorType override the type's body style and
+	// x-amzn-ErrorType when set, for answers recorded on AWS that differ
+	// from the type's default.
+	Style     bodyStyle
+	ErrorType string
 }
 
 func (e *Error) Error() string {
@@ -136,9 +141,16 @@ func (e *Error) Error() string {
 
 // Common errors, allocated once.
 var (
-	errMissingToken  = &Error{Type: MissingAuthenticationToken}
-	errConfiguration = &Error{Type: APIConfigurationError}
-	errURITooLong    = &Error{Type: Default4XX, Status: 414, Message: "Request URI too long"}
+	errMissingToken   = &Error{Type: MissingAuthenticationToken}
+	errConfiguration  = &Error{Type: APIConfigurationError}
+	errURITooLong     = &Error{Type: Default4XX, Status: 414, Message: "Request URI too long"}
+	errHeaderTooLarge = &Error{Type: Default4XX, Status: 431, Message: "Request Header Fields Too Large"}
+	errBadRequest     = &Error{Type: Default4XX, Message: "Bad Request"}
+	errReadTimeout    = &Error{Type: Default4XX, Status: 408, Message: "Request Timeout"}
+	// A Lambda proxy event over Lambda's 6 MB invocation limit: the function
+	// is not invoked. AWS documents no answer; this is the one recorded on
+	// AWS (aws-reference §13): 413, a spaced body, BadRequestException.
+	errLambdaRequestTooLarge = &Error{Type: RequestTooLarge, Style: spaced, ErrorType: "BadRequestException"}
 )
 
 // lambdaError is how API Gateway answers a Lambda proxy that failed, timed
@@ -162,10 +174,17 @@ func writeError(ctx *fasthttp.RequestCtx, e *Error) {
 	resp.ResetBody()
 	resp.SetStatusCode(status)
 	resp.Header.SetContentType("application/json")
-	resp.Header.Set("x-amzn-ErrorType", def.ErrorType)
+	errType, style := def.ErrorType, def.Style
+	if e.ErrorType != "" {
+		errType = e.ErrorType
+	}
+	if e.Style != compact {
+		style = e.Style
+	}
+	resp.Header.Set("x-amzn-ErrorType", errType)
 	buf := resp.BodyWriter()
 	b := make([]byte, 0, 64+len(msg))
-	switch def.Style {
+	switch style {
 	case capital:
 		b = append(b, `{"Message":`...)
 	case spaced:

@@ -2,12 +2,14 @@ package lambda
 
 import (
 	"archive/zip"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -101,6 +103,18 @@ func runnable(name string, args ...string) string {
 	}
 	p, err := exec.LookPath(name)
 	if err == nil {
+		if real, shim := resolveShim(p, name); shim && strings.Contains(name, ".") {
+			// A versioned name (python3.12): running a version manager's
+			// shim costs a second or more, and fails for a version it has
+			// installed but not selected. The program of that exact version
+			// is found without running the shim. (For python3 the shim
+			// runs: it knows which version the user selected.)
+			if real == "" {
+				runnableCache[name] = ""
+				return ""
+			}
+			p = real
+		}
 		out, err := exec.Command(p, args...).Output()
 		if real := strings.TrimSpace(string(out)); err == nil && filepath.IsAbs(real) {
 			p = real
@@ -112,6 +126,35 @@ func runnable(name string, args ...string) string {
 	}
 	runnableCache[name] = p
 	return p
+}
+
+// resolveShim tells whether path is a pyenv shim (a shell script that runs
+// "pyenv exec"), and if so returns the program of that name in one of
+// pyenv's installed versions, newest first ("" when none has it).
+func resolveShim(path, name string) (real string, shim bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", false
+	}
+	head := make([]byte, 2048)
+	n, _ := io.ReadFull(f, head)
+	f.Close()
+	head = head[:n]
+	if !bytes.HasPrefix(head, []byte("#!")) || !bytes.Contains(head, []byte("pyenv")) || !bytes.Contains(head, []byte(" exec ")) {
+		return "", false
+	}
+	root := os.Getenv("PYENV_ROOT")
+	if root == "" {
+		root = filepath.Dir(filepath.Dir(path)) // <root>/shims/<name>
+	}
+	matches, _ := filepath.Glob(filepath.Join(root, "versions", "*", "bin", name))
+	sort.Sort(sort.Reverse(sort.StringSlice(matches)))
+	for _, m := range matches {
+		if st, err := os.Stat(m); err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0 {
+			return m, true
+		}
+	}
+	return "", true
 }
 
 // prepareCode puts a function's code in a folder and returns it: inline code
@@ -161,56 +204,159 @@ func safeName(s string) string {
 	}, s)
 }
 
-// unzip extracts a .zip, keeping file modes (a bootstrap stays executable)
-// and refusing entries that would land outside dir.
+// maxUnzipped is Lambda's limit on a function's code once unzipped:
+// 250 MB (262,144,000 bytes), for all the files of the archive together.
+const maxUnzipped = 262_144_000
+
+// unzip extracts a .zip, keeping file modes (a bootstrap stays executable).
+// It refuses, as Lambda's limits and plain safety require: code over
+// maxUnzipped in all (counting what is written, not what the archive
+// claims), and entries whose names or link targets climb out of dir.
+// Symbolic links are made last, so no file is written through one.
 func unzip(src, dir string) error {
+	if st, err := os.Stat(src); err != nil {
+		return err
+	} else if !st.Mode().IsRegular() {
+		return fmt.Errorf("not a regular file")
+	}
 	r, err := zip.OpenReader(src)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	root, _ := filepath.Abs(dir)
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	var declared uint64
 	for _, f := range r.File {
-		target := filepath.Join(root, f.Name)
-		if target != root && !strings.HasPrefix(target, root+string(os.PathSeparator)) {
-			return fmt.Errorf("entry %q points outside the archive", f.Name)
+		if f.UncompressedSize64 > maxUnzipped {
+			declared = f.UncompressedSize64
+			break
 		}
-		if f.FileInfo().IsDir() {
+		if declared += f.UncompressedSize64; declared > maxUnzipped {
+			break // each term is at most maxUnzipped, so the sum cannot wrap
+		}
+	}
+	if declared > maxUnzipped {
+		return fmt.Errorf("unzipped, the code is %d bytes: over Lambda's limit of %d bytes (250 MB)", declared, maxUnzipped)
+	}
+	type link struct{ path, target string }
+	var links []link
+	remaining := int64(maxUnzipped)
+	for _, f := range r.File {
+		target, err := entryPath(root, f.Name)
+		if err != nil {
+			return err
+		}
+		switch mode := f.Mode(); {
+		case mode.IsDir():
 			if err := os.MkdirAll(target, 0o755); err != nil {
 				return err
 			}
-			continue
+		case mode&os.ModeSymlink != 0:
+			dest, err := readLink(f)
+			if err != nil {
+				return err
+			}
+			resolved := dest
+			if !filepath.IsAbs(dest) {
+				resolved = filepath.Join(filepath.Dir(target), dest)
+			}
+			if !within(root, filepath.Clean(resolved)) {
+				return fmt.Errorf("entry %q is a link to %q, outside the code folder", f.Name, dest)
+			}
+			links = append(links, link{target, dest})
+		case mode.IsRegular():
+			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+				return err
+			}
+			perm := mode.Perm()
+			if perm == 0 {
+				perm = 0o644
+			}
+			n, err := extract(f, target, perm, remaining)
+			if err != nil {
+				return err
+			}
+			remaining -= n
+		default:
+			return fmt.Errorf("entry %q is not a file, folder or link (%v)", f.Name, mode.Type())
 		}
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+	}
+	for _, l := range links {
+		if err := os.MkdirAll(filepath.Dir(l.path), 0o755); err != nil {
 			return err
 		}
-		mode := f.Mode().Perm()
-		if mode == 0 {
-			mode = 0o644
-		}
-		if err := extract(f, target, mode); err != nil {
+		if err := os.Symlink(l.target, l.path); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func extract(f *zip.File, target string, mode os.FileMode) error {
+// entryPath is where an archive entry goes under root; names that are
+// absolute or climb out of root with ".." are refused.
+func entryPath(root, name string) (string, error) {
+	clean := strings.ReplaceAll(name, "\\", "/")
+	if strings.HasPrefix(clean, "/") || strings.ContainsRune(clean, 0) || filepath.VolumeName(clean) != "" {
+		return "", fmt.Errorf("entry %q has an absolute path", name)
+	}
+	for part := range strings.SplitSeq(clean, "/") {
+		if part == ".." {
+			return "", fmt.Errorf("entry %q climbs out of the code folder", name)
+		}
+	}
+	target := filepath.Join(root, clean)
+	if !within(root, target) {
+		return "", fmt.Errorf("entry %q points outside the code folder", name)
+	}
+	return target, nil
+}
+
+func within(root, path string) bool {
+	return path == root || strings.HasPrefix(path, root+string(os.PathSeparator))
+}
+
+// readLink reads a symbolic link entry's target (its content).
+func readLink(f *zip.File) (string, error) {
 	rc, err := f.Open()
 	if err != nil {
-		return err
+		return "", err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, 4097))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > 4096 || len(b) == 0 {
+		return "", fmt.Errorf("entry %q is a link with an invalid target", f.Name)
+	}
+	return string(b), nil
+}
+
+// extract writes one file, at most budget bytes; it returns the bytes written.
+func extract(f *zip.File, target string, mode os.FileMode, budget int64) (int64, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return 0, err
 	}
 	defer rc.Close()
 	out, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	// Lambda's unzipped code limit is 250 MB.
-	if _, err := io.Copy(out, io.LimitReader(rc, 250<<20)); err != nil {
-		out.Close()
-		return err
+	n, err := io.Copy(out, io.LimitReader(rc, budget+1))
+	if cerr := out.Close(); err == nil {
+		err = cerr
 	}
-	return out.Close()
+	if err != nil {
+		return n, fmt.Errorf("entry %q: %v", f.Name, err)
+	}
+	if n > budget {
+		return n, fmt.Errorf("unzipped, the code is over Lambda's limit of %d bytes (250 MB); the archive understates its sizes (entry %q)", int64(maxUnzipped), f.Name)
+	}
+	return n, nil
 }
 
 // CheckSpec tells whether a function can run on this machine: a supported
@@ -229,8 +375,12 @@ func CheckSpec(s Spec) error {
 			return fmt.Errorf("Code.ZipFile (inline code) is only for python and nodejs runtimes, not %s", s.Runtime)
 		}
 	case s.Zip != "":
-		if _, err := os.Stat(s.Zip); err != nil {
+		st, err := os.Stat(s.Zip)
+		if err != nil {
 			return fmt.Errorf("code archive: %v", err)
+		}
+		if !st.Mode().IsRegular() {
+			return fmt.Errorf("code archive %s is not a regular file", s.Zip)
 		}
 	case s.Dir != "":
 		st, err := os.Stat(s.Dir)

@@ -1,7 +1,6 @@
 package lambda
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +16,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/apigw/apigw/internal/memtrim"
 	"github.com/valyala/fasthttp"
 )
 
@@ -43,7 +43,7 @@ type invocation struct {
 type outcome struct {
 	payload  []byte
 	errType  string // set for function errors (X-Amz-Function-Error: Unhandled)
-	initErr  bool   // the error came from /runtime/init/error
+	initErr  bool   // the init phase failed (/runtime/init/error, an exit or a timeout before the first next)
 	exitErr  error  // the process ended
 	timedOut bool
 }
@@ -51,16 +51,15 @@ type outcome struct {
 // instance is one warm execution environment: a runtime process and the
 // Runtime API it talks to, on its own loopback port.
 type instance struct {
-	pool     *pool
-	cmd      *exec.Cmd
-	srv      *fasthttp.Server
-	ln       net.Listener
-	events   chan *invocation // next takes from here
-	exited   chan struct{}    // closed when the process has ended
-	exitErr  error
-	started  time.Time
-	initDur  time.Duration // time from start to the first next call
-	firstUse bool          // no invocation has run yet (a cold start)
+	pool    *pool
+	cmd     *exec.Cmd
+	srv     *fasthttp.Server
+	ln      net.Listener
+	events  chan *invocation // next takes from here
+	exited  chan struct{}    // closed when the process has ended
+	exitErr error
+	started time.Time
+	initDur time.Duration // time from start to the first next call
 
 	outputs []*outputPipe // the runtime's stdout and stderr
 
@@ -97,7 +96,6 @@ func startInstance(p *pool) (*instance, error) {
 		ready:      make(chan struct{}),
 		nextCalled: make(chan struct{}, 1),
 		started:    time.Now(),
-		firstUse:   true,
 	}
 	in.srv = &fasthttp.Server{Handler: in.serveRuntimeAPI, MaxRequestBodySize: maxRuntimeBody,
 		NoDefaultServerHeader: true, NoDefaultDate: true, NoDefaultContentType: true, Logger: discardLogger{}}
@@ -119,7 +117,8 @@ func startInstance(p *pool) (*instance, error) {
 	cmd := exec.Command(self, p.argv...)
 	cmd.Dir = p.codeDir
 	cmd.Env = append(p.environ(ln.Addr().String()), supervisorEnv+"=1")
-	// SIGTERM, not SIGKILL: the supervisor must live to kill its group.
+	// SIGTERM, not SIGKILL: the supervisor must live to end what the
+	// function started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	outR, outW, err := os.Pipe()
 	if err != nil {
@@ -169,10 +168,16 @@ func (e *startError) Error() string { return e.err.Error() }
 func (in *instance) copyOutput(r *outputPipe, wg *sync.WaitGroup) {
 	defer wg.Done()
 	defer r.f.Close()
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
+	lr := newLineReader(r)
+	for {
+		b, truncated, err := lr.next()
+		if err != nil {
+			return
+		}
+		line := string(b)
+		if truncated {
+			line += " [truncated]"
+		}
 		in.mu.Lock()
 		cur := in.logInv
 		in.mu.Unlock()
@@ -186,9 +191,24 @@ func (in *instance) copyOutput(r *outputPipe, wg *sync.WaitGroup) {
 }
 
 // stop ends the process and its Runtime API.
+//
+// The supervisor is told (SIGTERM), not killed: it ends every process the
+// function started, also those in sessions or groups of their own, which a
+// kill of the process group would miss. Should it not end, the group is
+// killed.
 func (in *instance) stop() {
 	if in.cmd != nil && in.cmd.Process != nil {
-		syscall.Kill(-in.cmd.Process.Pid, syscall.SIGKILL)
+		pid := in.cmd.Process.Pid
+		syscall.Kill(pid, syscall.SIGTERM)
+		go func() {
+			t := time.NewTimer(5 * time.Second)
+			defer t.Stop()
+			select {
+			case <-in.exited:
+			case <-t.C:
+				syscall.Kill(-pid, syscall.SIGKILL)
+			}
+		}()
 	}
 	in.ln.Close()
 }
@@ -295,6 +315,13 @@ func (in *instance) next(ctx *fasthttp.RequestCtx) {
 		h.Set("Lambda-Runtime-Client-Context", inv.clientContext)
 	}
 	ctx.SetStatusCode(fasthttp.StatusOK)
+	if len(inv.payload) > memtrim.LargeBody {
+		// A copy of its own (the caller may reuse inv.payload once the
+		// invocation ends), outside fasthttp's buffer pool.
+		ctx.Response.SetBodyRaw(append([]byte(nil), inv.payload...))
+		memtrim.Note()
+		return
+	}
 	ctx.SetBody(inv.payload)
 }
 
@@ -339,12 +366,20 @@ func (in *instance) response(ctx *fasthttp.RequestCtx, id string) {
 	}
 	body := ctx.PostBody()
 	if len(body) > maxPayload {
+		ctx.Request.SwapBody(nil)
+		memtrim.Note()
 		inv.done <- outcome{errType: "Unhandled",
 			payload: errorPayload("Function.ResponseSizeTooLarge", fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", maxPayload))}
 		writeRuntimeError(ctx, fasthttp.StatusRequestEntityTooLarge, "Function.ResponseSizeTooLarge", "response too large")
 		return
 	}
-	inv.done <- outcome{payload: append([]byte(nil), body...)}
+	if len(body) > memtrim.LargeBody {
+		// Take the buffer rather than copy it, and keep it out of the pool.
+		inv.done <- outcome{payload: ctx.Request.SwapBody(nil)}
+		memtrim.Note()
+	} else {
+		inv.done <- outcome{payload: append([]byte(nil), body...)}
+	}
 	accepted(ctx)
 }
 
@@ -406,12 +441,18 @@ func (in *instance) handOver(ctx context.Context, inv *invocation) (o outcome, o
 		<-inv.taken
 		return outcome{}, true, false
 	case <-in.exited:
-		return in.exitOutcome(inv), false, false
+		o := in.exitOutcome(inv)
+		select {
+		case <-in.ready:
+		default:
+			o.initErr = true // ended before its first next: the init phase failed
+		}
+		return o, false, false
 	case <-ctx.Done():
 		return outcome{}, false, true
 	case <-time.After(initTimeout):
 		in.stop()
-		return outcome{errType: "Unhandled", timedOut: true, payload: errorPayload("Runtime.InitTimeout",
+		return outcome{errType: "Unhandled", timedOut: true, initErr: true, payload: errorPayload("Runtime.InitTimeout",
 			fmt.Sprintf("RequestId: %s Error: Init timed out after %.2f seconds", inv.id, initTimeout.Seconds()))}, false, false
 	}
 }

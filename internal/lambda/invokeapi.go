@@ -169,7 +169,7 @@ func (a *InvokeAPI) Handle(ctx *fasthttp.RequestCtx) {
 		h.Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString(opt.tail.bytes()))
 	}
 	ctx.SetStatusCode(200)
-	ctx.SetBody(res.Payload)
+	ctx.Response.SetBodyRaw(res.Payload) // the invocation's own slice: no copy, nothing pooled
 }
 
 // runAsync runs an Event invocation. Like Lambda's event queue it retries

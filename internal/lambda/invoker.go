@@ -34,3 +34,7 @@ var ErrNotFound = errors.New("function not found")
 
 // ErrTimeout is returned when ctx's deadline passed before the function answered.
 var ErrTimeout = errors.New("invocation timed out")
+
+// ErrRequestTooLarge is returned for a payload over Lambda's synchronous
+// invocation limit (6 MB): the function is not invoked.
+var ErrRequestTooLarge = errors.New("request payload exceeds Lambda's 6 MB limit")

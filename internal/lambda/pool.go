@@ -209,6 +209,20 @@ func (p *pool) close() {
 	for _, w := range waiters {
 		w <- nil
 	}
+	// Wait (briefly) until the supervisors have ended what the functions
+	// started, so nothing of them outlives apigw's exit.
+	deadline := time.NewTimer(5 * time.Second)
+	defer deadline.Stop()
+	for _, in := range all {
+		if in.cmd == nil {
+			continue
+		}
+		select {
+		case <-in.exited:
+		case <-deadline.C:
+			return
+		}
+	}
 }
 
 // invoke runs one invocation on an instance of the pool.

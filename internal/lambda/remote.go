@@ -88,6 +88,9 @@ func (r *Remote) Invoke(ctx context.Context, function string, payload []byte) (R
 	if name == "" {
 		name = function
 	}
+	if len(payload) > maxPayload {
+		return Result{}, fmt.Errorf("%w: %s: %d bytes", ErrRequestTooLarge, name, len(payload))
+	}
 	u := strings.TrimRight(r.Endpoint, "/") + "/2015-03-31/functions/" + url.PathEscape(name) + "/invocations"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(payload))
 	if err != nil {
@@ -123,6 +126,8 @@ func (r *Remote) Invoke(ctx context.Context, function string, payload []byte) (R
 		return Result{}, fmt.Errorf("invoke %s: response is larger than 6 MB", name)
 	}
 	switch {
+	case resp.StatusCode == http.StatusRequestEntityTooLarge:
+		return Result{}, fmt.Errorf("invoke %s: %w (%s)", name, ErrRequestTooLarge, strings.TrimSpace(string(body)))
 	case resp.StatusCode == http.StatusNotFound:
 		return Result{}, fmt.Errorf("invoke %s: %w (%s)", name, ErrNotFound, strings.TrimSpace(string(body)))
 	case resp.StatusCode != http.StatusOK:

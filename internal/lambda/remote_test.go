@@ -30,6 +30,9 @@ func TestRemoteInvoke(t *testing.T) {
 			io.WriteString(w, `{"errorMessage":"x","errorType":"E"}`)
 		case strings.Contains(r.URL.Path, "/slow/"):
 			time.Sleep(300 * time.Millisecond)
+		case strings.Contains(r.URL.Path, "/picky/"):
+			w.WriteHeader(413)
+			io.WriteString(w, `{"Type":"User","message":"Request must be smaller than 6291456 bytes for the InvokeFunction operation"}`)
 		default:
 			io.WriteString(w, `{"statusCode":200}`)
 		}
@@ -49,6 +52,13 @@ func TestRemoteInvoke(t *testing.T) {
 	}
 	if _, err := r.Invoke(context.Background(), "missing", nil); !errors.Is(err, ErrNotFound) {
 		t.Errorf("404: %v", err)
+	}
+	// Lambda's 6 MB limit: refused before sending, and when the endpoint says 413.
+	if _, err := r.Invoke(context.Background(), "any", make([]byte, maxPayload+1)); !errors.Is(err, ErrRequestTooLarge) {
+		t.Errorf("7 MB payload: %v", err)
+	}
+	if _, err := r.Invoke(context.Background(), "picky", []byte(`{}`)); !errors.Is(err, ErrRequestTooLarge) {
+		t.Errorf("413: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()

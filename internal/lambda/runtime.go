@@ -289,6 +289,9 @@ func (rt *Runtime) invoke(ctx context.Context, function string, payload []byte, 
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: %s", err, function)
 	}
+	if len(payload) > maxPayload {
+		return Result{}, fmt.Errorf("%w: %s: %d bytes", ErrRequestTooLarge, function, len(payload))
+	}
 	var tail *tailBuffer
 	if wantLog {
 		tail = &tailBuffer{}

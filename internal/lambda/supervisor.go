@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // supervisorEnv marks a process apigw started as an instance supervisor.
@@ -35,8 +36,9 @@ func supervise(argv []string) int {
 		return 2
 	}
 	self := os.Getpid()
-	group := syscall.Getpgrp()
-	// Orphans of the runtime become our children, so they can be found.
+	// Orphans of the runtime (daemons, processes in a session of their own)
+	// become our children instead of init's, so every process the function
+	// started is a descendant of ours and can be found.
 	syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0)
 
 	sigs := make(chan os.Signal, 4)
@@ -57,12 +59,16 @@ func supervise(argv []string) int {
 		return 126
 	}
 	go func() {
-		<-sigs
-		// apigw is gone or stopping: end the whole group, this process too.
-		syscall.Kill(-group, syscall.SIGKILL)
+		// apigw stops this instance, or is gone (the parent-death signal):
+		// end every process the function started, then this one.
+		s := <-sigs
+		killDescendants(self)
+		os.Exit(128 + int(s.(syscall.Signal)))
 	}()
 	err := cmd.Wait()
-	killLeftovers(self, group)
+	// The runtime has ended; what it left running ends with it, as Lambda
+	// tears down an execution environment.
+	killDescendants(self)
 	if ee, ok := err.(*exec.ExitError); ok {
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			signal.Reset()
@@ -80,9 +86,37 @@ func supervise(argv []string) int {
 // prSetChildSubreaper is PR_SET_CHILD_SUBREAPER from <linux/prctl.h>.
 const prSetChildSubreaper = 36
 
-// killLeftovers kills every process of the group, and every child of the
-// supervisor, other than the supervisor itself.
-func killLeftovers(self, group int) {
+// killDescendants kills every descendant of the supervisor, whatever its
+// process group or session, and reaps them. Processes forked while it works
+// are orphaned to the supervisor (a subreaper) and found in the next round.
+func killDescendants(self int) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		pids := descendants(self)
+		for _, pid := range pids {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		for {
+			var ws syscall.WaitStatus
+			pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+			if err == syscall.ECHILD && len(pids) == 0 {
+				return // no child left, and none was running
+			}
+			if pid <= 0 || err != nil {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// descendants lists the processes below pid (children, their children...)
+// from /proc.
+func descendants(pid int) []int {
+	children := map[int][]int{}
 	paths, _ := filepath.Glob("/proc/[0-9]*/stat")
 	for _, p := range paths {
 		data, err := os.ReadFile(p)
@@ -91,28 +125,31 @@ func killLeftovers(self, group int) {
 		}
 		s := string(data)
 		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
+		j := strings.IndexByte(s, ' ')
+		if i < 0 || j < 0 {
 			continue
 		}
 		fields := strings.Fields(s[i+1:]) // state ppid pgrp ...
-		if len(fields) < 3 {
-			continue
+		if len(fields) < 2 || fields[0] == "Z" {
+			continue // a zombie is dead already: it only needs reaping
 		}
-		pid, _ := strconv.Atoi(strings.TrimSpace(s[:strings.IndexByte(s, ' ')]))
-		ppid, _ := strconv.Atoi(fields[1])
-		pgrp, _ := strconv.Atoi(fields[2])
-		if pid != self && (pgrp == group || ppid == self) {
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-	}
-	// Reap what we killed.
-	for {
-		var ws syscall.WaitStatus
-		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
-		if pid <= 0 || err != nil {
-			return
+		p, err1 := strconv.Atoi(s[:j])
+		ppid, err2 := strconv.Atoi(fields[1])
+		if err1 == nil && err2 == nil {
+			children[ppid] = append(children[ppid], p)
 		}
 	}
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		next := queue[0]
+		queue = queue[1:]
+		for _, c := range children[next] {
+			out = append(out, c)
+			queue = append(queue, c)
+		}
+	}
+	return out
 }
 
 // runtimePID is the pid of the runtime under a supervisor, for memory figures.

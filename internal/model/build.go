@@ -461,6 +461,19 @@ func (b *builder) integration(r *template.Resource, m *Method, p *cfnIntegration
 		if isVTL(t) {
 			b.errv(r, at("RequestTemplates").Get(ct), prop+"RequestTemplates."+ct, "VTL mapping templates are not supported yet; only static templates are")
 			ok = false
+			continue
+		}
+		if in.Type == Mock {
+			code, err := MockStatus(t)
+			if err != nil {
+				b.errv(r, at("RequestTemplates").Get(ct), prop+"RequestTemplates."+ct, "%v (a MOCK request template selects the integration response with its statusCode)", err)
+				ok = false
+				continue
+			}
+			if in.MockStatus == nil {
+				in.MockStatus = map[string]int{}
+			}
+			in.MockStatus[ct] = code
 		}
 	}
 	if p.PassthroughBehavior != "" && !slices.Contains([]string{"WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"}, p.PassthroughBehavior) {

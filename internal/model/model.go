@@ -97,7 +97,10 @@ type Integration struct {
 	// to its source, in a stable order.
 	RequestParameters []ParamMapping
 	// RequestTemplates by content type; static text only (no VTL yet).
-	RequestTemplates    map[string]string
+	RequestTemplates map[string]string
+	// MockStatus is the statusCode each MOCK request template gives, by
+	// content type.
+	MockStatus          map[string]int
 	PassthroughBehavior string
 	Responses           []*IntegrationResponse
 	Timeout             time.Duration

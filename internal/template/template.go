@@ -3,11 +3,12 @@ package template
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strings"
+
+	"github.com/apigw/apigw/internal/inputfile"
 )
 
 // Options are the values a template is resolved with.
@@ -101,14 +102,9 @@ func (t *Template) Resource(id string) *Resource {
 
 // Load reads a template file, then parses it. The error is an ErrorList.
 func Load(path string, opts Options) (*Template, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, inputfile.MaxSize)
 	if err != nil {
-		msg := err.Error()
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			msg = "cannot read the template: " + pe.Err.Error()
-		}
-		return nil, ErrorList{{File: path, Msg: msg}}
+		return nil, ErrorList{{File: path, Msg: "cannot read the template: " + err.Error()}}
 	}
 	return Parse(path, data, opts)
 }
