@@ -122,8 +122,8 @@ type Error struct {
 	Message string // overrides the type's message when not ""
 	Cause   error  // for the log, never for the client
 	// Style and ErrorType override the type's body style and
-	// x-amzn-ErrorType when set, for answers recorded on AWS that differ
-	// from the type's default.
+	// x-amzn-ErrorType when set (Style's zero value, compact, keeps the
+	// type's own), for answers recorded on AWS that differ from the type's.
 	Style     bodyStyle
 	ErrorType string
 }

@@ -292,6 +292,18 @@ func unzip(src, dir string) error {
 			return err
 		}
 	}
+	// Each target was checked on its own; through one another (a link to
+	// "." followed by "..") links could still lead out: resolve them all.
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return err
+	}
+	for _, l := range links {
+		if real, err := filepath.EvalSymlinks(l.path); err == nil && !within(realRoot, real) {
+			rel, _ := filepath.Rel(root, l.path)
+			return fmt.Errorf("entry %q is a link to %q, which leads outside the code folder", rel, l.target)
+		}
+	}
 	return nil
 }
 

@@ -58,6 +58,7 @@ func TestUnzip(t *testing.T) {
 		{"link out, absolute", []zipEntry{{"l", "/etc/passwd", os.ModeSymlink | 0o777}}, "outside the code folder"},
 		{"link out, relative", []zipEntry{{"a/l", "../../x", os.ModeSymlink | 0o777}}, "outside the code folder"},
 		{"write through a link", []zipEntry{{"l", "/tmp", os.ModeSymlink | 0o777}, {"l/x", "x", 0}}, "outside the code folder"},
+		{"links through links", []zipEntry{{"self", ".", os.ModeSymlink | 0o777}, {"up", "self/../code", os.ModeSymlink | 0o777}, {"out", "self/..", os.ModeSymlink | 0o777}}, "leads outside the code folder"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

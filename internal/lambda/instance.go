@@ -197,7 +197,7 @@ func (in *instance) copyOutput(r *outputPipe, wg *sync.WaitGroup) {
 // kill of the process group would miss. Should it not end, the group is
 // killed.
 func (in *instance) stop() {
-	if in.cmd != nil && in.cmd.Process != nil {
+	if in.cmd != nil && in.cmd.Process != nil && in.alive() { // (an ended one's pid may be another process's now)
 		pid := in.cmd.Process.Pid
 		syscall.Kill(pid, syscall.SIGTERM)
 		go func() {
