@@ -23,6 +23,7 @@ type options struct {
 	configFile      string
 	redis           string
 	logLevel        string
+	noWatch         bool
 	template        string
 }
 
@@ -50,17 +51,18 @@ func parseFlags(cmd string, args []string, stdout, stderr io.Writer) (*options, 
 	o := &options{params: map[string]string{}}
 	fs := flag.NewFlagSet("apigw "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "data-plane listener `HOST:PORT`: the APIs, WebSockets, @connections, the Lambda Invoke API")
-	fs.StringVar(&o.adminAddr, "admin-addr", "127.0.0.1:8081", "admin listener `HOST:PORT`: health, metrics, admin API")
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "data-plane listener `HOST:PORT`: the APIs and the Lambda Invoke API")
+	fs.StringVar(&o.adminAddr, "admin-addr", "127.0.0.1:8081", "admin listener `HOST:PORT`: /healthz, /metrics, /reload")
 	fs.StringVar(&o.data, "data", ".apigw", "`DIR` for embedded state kept across restarts")
 	fs.Var(paramFlag(o.params), "param", "template parameter override `NAME=VALUE` (repeatable)")
 	fs.StringVar(&o.region, "region", "us-east-1", "AWS::Region")
 	fs.StringVar(&o.accountID, "account-id", "123456789012", "AWS::AccountId")
 	fs.StringVar(&o.stackName, "stack-name", "", "AWS::StackName (default: the template file's base name)")
-	fs.StringVar(&o.iamCredentials, "iam-credentials", "", "AWS shared-credentials `FILE` whose identities AWS_IAM calls may sign with")
-	fs.StringVar(&o.configFile, "config", "", "apigw settings `FILE` (functions' code or endpoints, user pools)")
-	fs.StringVar(&o.redis, "redis", "", "shared state in Redis `URL` (redis://host:port/db)")
+	fs.StringVar(&o.iamCredentials, "iam-credentials", "", "AWS shared-credentials `FILE` for SigV4 checks (not implemented yet: apigw refuses to start with it)")
+	fs.StringVar(&o.configFile, "config", "", "apigw settings `FILE`: functions' local code or remote endpoints")
+	fs.StringVar(&o.redis, "redis", "", "shared state in Redis `URL` (not implemented yet: apigw refuses to start with it)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.BoolVar(&o.noWatch, "no-watch", false, "do not reload when the template, --config or local code changes (SIGHUP and POST /reload still reload)")
 	usage := func(w io.Writer) {
 		fmt.Fprintf(w, "Usage: apigw %s [flags] TEMPLATE\n\nFlags:\n", cmd)
 		fs.SetOutput(w)

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,20 +22,20 @@ import (
 	"github.com/apigw/apigw/internal/logging"
 	"github.com/apigw/apigw/internal/model"
 	"github.com/apigw/apigw/internal/template"
+	"github.com/apigw/apigw/internal/watch"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// loaded is a template turned into a servable model.
+// loaded is a template turned into a model, with its settings.
 type loaded struct {
-	model   *model.Model
-	invoker *lambda.Router
-	runtime *lambda.Runtime // nil when no function runs locally
-	notes   []string
+	model *model.Model
+	cfg   config.Config
+	notes []string
 }
 
 // load reads the template and config and builds the model; every problem
 // is reported, nothing is started.
-func load(o *options, logger *slog.Logger, workDir string) (*loaded, error) {
+func load(o *options) (*loaded, error) {
 	var cfg config.Config
 	if o.configFile != "" {
 		c, err := config.Load(o.configFile)
@@ -58,17 +57,56 @@ func load(o *options, logger *slog.Logger, workDir string) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &loaded{model: m, notes: m.Notes}
-	inv, rt, notes, err := invokers(m, cfg, o, logger, workDir)
-	if err != nil {
-		return nil, err
-	}
-	l.invoker, l.runtime = inv, rt
-	l.notes = append(l.notes, notes...)
+	l := &loaded{model: m, cfg: cfg, notes: m.Notes}
 	for name := range cfg.UserPools {
 		l.notes = append(l.notes, fmt.Sprintf("config userPools.%s: user-pool authorizers are not enforced yet", name))
 	}
 	return l, nil
+}
+
+// built is one template load compiled for the data plane and the Lambda
+// runtime, not yet swapped in.
+type built struct {
+	gen   *gateway.Generation
+	plan  *lambda.Plan
+	notes []string
+	paths []string // local code whose changes reload
+}
+
+// build loads the template and compiles a generation: the functions'
+// pools prepared on rt (warm ones reused), the gateway's table, the Invoke
+// API of those functions. Nothing changes until the caller commits the
+// plan and swaps the generation in; on error nothing has.
+func build(o *options, logger *slog.Logger, rt *lambda.Runtime, prev *gateway.Generation) (*built, error) {
+	l, err := load(o)
+	if err != nil {
+		return nil, err
+	}
+	endpoints := map[string]string{}
+	for name, f := range l.cfg.Functions {
+		if f.Endpoint != "" {
+			endpoints[name] = f.Endpoint
+		}
+	}
+	plan, notes, err := lambda.Wire(rt, l.model, lambda.Setup{Region: o.region, AccountID: o.accountID, Endpoints: endpoints})
+	if err != nil {
+		return nil, err
+	}
+	fns := plan.Functions()
+	invokeAPI := &lambda.InvokeAPI{Functions: fns, Region: o.region, AccountID: o.accountID, Logger: logger}
+	gen, err := gateway.Compile(l.model, gateway.Deps{Logger: logger, Invoker: fns, Region: o.region, Account: o.accountID,
+		Extra: []gateway.Extra{{Match: invokeAPI.Match, Handler: invokeAPI.Handle}}}, prev)
+	if err != nil {
+		plan.Abort()
+		return nil, err
+	}
+	b := &built{gen: gen, plan: plan, notes: append(l.notes, notes...)}
+	for _, f := range l.model.Functions {
+		if f.Code.Path != "" {
+			b.paths = append(b.paths, f.Code.Path)
+		}
+	}
+	return b, nil
 }
 
 // withPlaceholderCheck adds, to a template whose only errors are parameters
@@ -106,115 +144,6 @@ func withPlaceholderCheck(err error, topts template.Options, mo model.Options, f
 	return list
 }
 
-// invokers wires each function to where it runs: a remote Invoke API when
-// --config gives an endpoint, else the local runtime.
-//
-// serve keeps the runtime's files in --data (lambda/), so a later start
-// cleans up after an apigw that was killed; validate uses a temporary folder.
-func invokers(m *model.Model, cfg config.Config, o *options, logger *slog.Logger, workDir string) (*lambda.Router, *lambda.Runtime, []string, error) {
-	r := lambda.NewRouter()
-	used := map[*model.Function]bool{}
-	for _, api := range m.RestAPIs {
-		for _, res := range api.Resources {
-			for _, meth := range res.Methods {
-				if in := meth.Integration; in.Type == model.AWSProxy && in.Target != nil {
-					used[in.Target] = true
-				}
-			}
-		}
-	}
-	var signer *lambda.Signer
-	for _, f := range cfg.Functions {
-		if f.Endpoint != "" {
-			signer = lambda.NewSigner(context.Background(), o.region)
-			break
-		}
-	}
-	for name, f := range cfg.Functions {
-		if f.Endpoint != "" {
-			r.Add(&lambda.Remote{Endpoint: f.Endpoint, Signer: signer}, name)
-		}
-	}
-	var specs []lambda.Spec
-	var problems, notes []string
-	for _, f := range m.Functions {
-		ep := ""
-		if c, ok := cfg.Functions[f.LogicalID]; ok {
-			ep = c.Endpoint
-		} else if c, ok := cfg.Functions[f.Name]; ok {
-			ep = c.Endpoint
-		}
-		if ep != "" {
-			r.Add(&lambda.Remote{Endpoint: ep, Name: f.Name, Signer: signer}, f.Name, f.LogicalID, f.ARN)
-			continue
-		}
-		spec, err := specOf(f, o)
-		if err == nil {
-			err = lambda.CheckSpec(spec)
-		}
-		if err != nil {
-			prop, line := "Code", f.CodeLine
-			if isRuntimeProblem(err) {
-				prop, line = "Runtime", f.RuntimeLine
-			}
-			msg := fmt.Sprintf("%s:%d: %s.Properties.%s: function %s: %v", m.File, line, f.LogicalID, prop, f.Name, err)
-			if used[f] {
-				problems = append(problems, msg)
-			} else {
-				notes = append(notes, msg+"; no API calls it, so it is left out")
-			}
-			continue
-		}
-		specs = append(specs, spec)
-	}
-	if len(problems) > 0 {
-		sort.Strings(problems)
-		return nil, nil, nil, errors.New(strings.Join(problems, "\n"))
-	}
-	var rt *lambda.Runtime
-	if len(specs) > 0 {
-		var err error
-		rt, err = lambda.NewRuntime(specs, lambda.Options{Logger: logger, WorkDir: workDir,
-			PassEnv: []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}})
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		for _, s := range specs {
-			r.Add(rt, s.Name, s.LogicalID, s.ARN)
-		}
-	}
-	return r, rt, notes, nil
-}
-
-// isRuntimeProblem tells a problem with the Runtime property (unsupported,
-// interpreter missing) from one with the code.
-func isRuntimeProblem(err error) bool {
-	s := err.Error()
-	return strings.HasPrefix(s, "runtime ") || strings.HasPrefix(s, "Runtime ")
-}
-
-// specOf describes a template function for the local runtime.
-func specOf(f *model.Function, o *options) (lambda.Spec, error) {
-	s := lambda.Spec{Name: f.Name, LogicalID: f.LogicalID, ARN: f.ARN, Runtime: f.Runtime, Handler: f.Handler,
-		MemoryMB: f.MemorySize, Timeout: f.Timeout, Env: f.Environment, Reserved: f.ReservedConcurrency,
-		Region: o.region, AccountID: o.accountID}
-	switch c := f.Code; {
-	case c.ZipFile != "":
-		s.Inline = c.ZipFile
-	case c.Path != "" && strings.HasSuffix(strings.ToLower(c.Path), ".zip"):
-		s.Zip = c.Path
-	case c.Path != "":
-		s.Dir = c.Path
-	case c.S3Bucket != "":
-		return s, fmt.Errorf("its code is in S3 (s3://%s/%s), which apigw cannot fetch: give a local copy with --config (functions: {%s: {code: ./path}})", c.S3Bucket, c.S3Key, f.LogicalID)
-	case c.ImageURI != "":
-		return s, fmt.Errorf("container image functions are not supported")
-	default:
-		return s, fmt.Errorf("the function has no code")
-	}
-	return s, nil
-}
-
 // lambdaWorkDir is this process's folder for function code under --data:
 // lambda/<pid>. Folders of apigw processes that are gone (killed before
 // they could clean up) are removed; those of running ones are left alone,
@@ -242,17 +171,39 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
-func printErrors(stderr io.Writer, err error) {
+// errorLines are the lines validate prints after "error: ", and a failed
+// reload logs and answers.
+func errorLines(err error) []string {
 	var list template.ErrorList
 	if errors.As(err, &list) {
-		for _, e := range list {
-			fmt.Fprintf(stderr, "error: %s\n", e)
+		out := make([]string, len(list))
+		for i, e := range list {
+			out[i] = e.Error()
 		}
-		return
+		return out
 	}
-	for line := range strings.SplitSeq(err.Error(), "\n") {
+	return strings.Split(err.Error(), "\n")
+}
+
+func printErrors(stderr io.Writer, err error) {
+	for _, line := range errorLines(err) {
 		fmt.Fprintf(stderr, "error: %s\n", line)
 	}
+}
+
+// refuseUnsupported fails for flags whose promise this version cannot
+// keep, the same way for validate and serve: never silently ignored.
+func refuseUnsupported(o *options) error {
+	if o.iamCredentials != "" {
+		// Fail closed: the Invoke API and @connections must then check
+		// signatures, which this version cannot do yet.
+		return errors.New("--iam-credentials: SigV4 verification is not implemented yet, so apigw refuses to start rather than accept unsigned calls")
+	}
+	if o.redis != "" {
+		// Several instances would each enforce their own limits and keys.
+		return errors.New("--redis: shared state in Redis is not implemented yet, so apigw refuses to start rather than run instances that do not share state")
+	}
+	return nil
 }
 
 func validate(args []string, stdout, stderr io.Writer) int {
@@ -264,22 +215,25 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "apigw validate: %v\n", err)
 		return 2
 	}
+	if err := refuseUnsupported(o); err != nil {
+		fmt.Fprintf(stderr, "apigw validate: %v\n", err)
+		return 1
+	}
 	logger, _ := newLogger("error", stderr)
-	l, err := load(o, logger, "")
+	rt, err := lambda.New(lambda.Options{Logger: logger}) // a temporary folder
+	if err != nil {
+		fmt.Fprintf(stderr, "apigw validate: %v\n", err)
+		return 1
+	}
+	defer rt.Close()
+	b, err := build(o, logger, rt, nil)
 	if err != nil {
 		printErrors(stderr, err)
 		return 1
 	}
-	if l.runtime != nil {
-		defer l.runtime.Close()
-	}
-	g, err := gateway.New(l.model, gateway.Deps{Logger: logger, Invoker: l.invoker, Region: o.region, Account: o.accountID})
-	if err != nil {
-		printErrors(stderr, err)
-		return 1
-	}
-	printRoutes(stdout, g.Routes(), o.addr)
-	for _, n := range l.notes {
+	b.plan.Abort()
+	printRoutes(stdout, b.gen.Routes(), o.addr)
+	for _, n := range b.notes {
 		fmt.Fprintf(stdout, "note: %s\n", n)
 	}
 	fmt.Fprintf(stdout, "%s: OK\n", o.template)
@@ -315,6 +269,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "apigw serve: %v\n", err)
 		return 2
 	}
+	if err := refuseUnsupported(o); err != nil {
+		fmt.Fprintf(stderr, "apigw serve: %v\n", err)
+		return 1
+	}
 	// Logs go through a buffer flushed every 50 ms: function START/END/REPORT
 	// lines would otherwise cost a write each on the request path.
 	logOut := logging.NewWriter(stderr, 50*time.Millisecond)
@@ -324,29 +282,21 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "apigw serve: %v\n", err)
 		return 2
 	}
-	if o.iamCredentials != "" {
-		// Fail closed: the Invoke API and @connections must then check
-		// signatures, which this version cannot do yet.
-		fmt.Fprintln(stderr, "apigw serve: --iam-credentials: SigV4 verification is not implemented yet, so apigw refuses to start rather than accept unsigned calls")
+	rt, err := lambda.New(lambda.Options{Logger: logger, WorkDir: lambdaWorkDir(o.data),
+		PassEnv: []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}})
+	if err != nil {
+		fmt.Fprintf(stderr, "apigw serve: %v\n", err)
 		return 1
 	}
-	l, err := load(o, logger, lambdaWorkDir(o.data))
+	defer rt.Close()
+	srvState := &server{o: o, logger: logger, stdout: stdout, rt: rt, gw: gateway.NewEmpty(logger)}
+	b, err := build(o, logger, rt, nil)
 	if err != nil {
 		printErrors(stderr, err)
 		fmt.Fprintln(stderr, "apigw serve: the template cannot be served; nothing was started")
 		return 1
 	}
-	if l.runtime != nil {
-		defer l.runtime.Close()
-	}
-	invokeAPI := &lambda.InvokeAPI{Runtime: l.runtime, Region: o.region, AccountID: o.accountID, Logger: logger}
-	g, err := gateway.New(l.model, gateway.Deps{Logger: logger, Invoker: l.invoker, Region: o.region, Account: o.accountID,
-		Extra: []gateway.Extra{{Match: invokeAPI.Match, Handler: invokeAPI.Handle}}})
-	if err != nil {
-		printErrors(stderr, err)
-		return 1
-	}
-	for _, n := range l.notes {
+	for _, n := range b.notes {
 		logger.Warn("template note", "note", n)
 	}
 
@@ -354,40 +304,64 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	// sends SIGTERM as soon as apigw serves gets a graceful shutdown.
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
 	dataLn, err := net.Listen("tcp", o.addr)
 	if err != nil {
+		b.plan.Abort()
 		fmt.Fprintf(stderr, "apigw serve: --addr: %v\n", err)
 		return 1
 	}
 	adminLn, err := net.Listen("tcp", o.adminAddr)
 	if err != nil {
+		b.plan.Abort()
 		dataLn.Close()
 		fmt.Fprintf(stderr, "apigw serve: --admin-addr: %v\n", err)
 		return 1
 	}
+	srvState.dataAddr = dataLn.Addr().String()
+	srvState.install(b, "start")
+	g := srvState.gw
 	srv := g.Server()
-	adm := admin.New(func() map[string]string {
-		if l.runtime == nil {
-			return nil
-		}
-		return l.runtime.Health()
-	})
+	adm := admin.New(rt.Health, srvState.healthStatus)
 	registerMetrics(adm.Registry, g.Stats())
+	adm.Mux.HandleFunc("POST /reload", srvState.handleReload)
+	adm.Mux.HandleFunc("GET /reload", srvState.handleReloadStatus)
+
+	if !o.noWatch {
+		w, err := watch.New(250*time.Millisecond, logger, lambda.IgnoredCodeFile, func() { srvState.reload("watcher") })
+		if err != nil {
+			logger.Warn("file watcher unavailable: reload with SIGHUP or POST /reload", "error", err)
+		} else {
+			srvState.watcher = w
+			srvState.setWatched(b.paths)
+			defer w.Close()
+		}
+	}
 
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(gateway.FramingListener(dataLn)) }()
 	go func() { errc <- adm.Serve(adminLn) }()
 
-	printRoutes(stdout, g.Routes(), dataLn.Addr().String())
 	logger.Info("apigw serving", "addr", dataLn.Addr().String(), "admin", adminLn.Addr().String(), "template", o.template)
 
 	code := 0
-	select {
-	case s := <-sig:
-		logger.Info("shutting down", "signal", s.String())
-	case err := <-errc:
-		logger.Error("listener failed", "error", err)
-		code = 1
+loop:
+	for {
+		select {
+		case <-hup:
+			go srvState.reload("SIGHUP")
+		case s := <-sig:
+			logger.Info("shutting down", "signal", s.String())
+			break loop
+		case err := <-errc:
+			logger.Error("listener failed", "error", err)
+			code = 1
+			break loop
+		}
+	}
+	if srvState.watcher != nil {
+		srvState.watcher.Close()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

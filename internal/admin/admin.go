@@ -27,20 +27,29 @@ type Server struct {
 	Mux      *http.ServeMux
 }
 
+// Status adds fields to /healthz's body (the last reload when it failed),
+// without changing its status code.
+type Status func() map[string]any
+
 // New builds the admin server; register more handlers on Mux before Serve.
-func New(health Health) *Server {
+// status may be nil.
+func New(health Health, status Status) *Server {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		problems := health()
-		if len(problems) > 0 {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			json.NewEncoder(w).Encode(map[string]any{"status": "unavailable", "problems": problems})
-			return
+		body := map[string]any{"status": "ok"}
+		if status != nil {
+			for k, v := range status() {
+				body[k] = v
+			}
 		}
-		json.NewEncoder(w).Encode(map[string]any{"status": "ok"})
+		if problems := health(); len(problems) > 0 {
+			body["status"], body["problems"] = "unavailable", problems
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		json.NewEncoder(w).Encode(body)
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	// Go's profiler, for performance work; the admin listener is loopback by default.

@@ -12,7 +12,7 @@ import (
 
 func TestHealthAndMetrics(t *testing.T) {
 	problems := map[string]string{}
-	s := New(func() map[string]string { return problems })
+	s := New(func() map[string]string { return problems }, nil)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -1,12 +1,14 @@
 package gateway
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/apigw/apigw/internal/model"
 	"github.com/apigw/apigw/internal/router"
+	"github.com/apigw/apigw/internal/template"
 )
 
 // table is the compiled request path of one template load: built off the
@@ -45,8 +47,20 @@ type method struct {
 	stage   *stage
 	res     *resource
 	integ   Integration
-	summary string // "HTTP_PROXY http://..." for the route table
+	chain   Handler  // the stages the method uses, then integ (pipeline.go)
+	stages  []string // names of the stages in chain before the integration
+	summary string   // "HTTP_PROXY http://..." for the route table
 }
+
+// compileError is a method that cannot be compiled, with the property at
+// fault, so the error names file, line, logical ID and property.
+type compileError struct {
+	property string
+	line     int
+	msg      string
+}
+
+func (e *compileError) Error() string { return e.property + ": " + e.msg }
 
 // Route is one line of the route table printed at start-up.
 type Route struct {
@@ -66,9 +80,12 @@ func (r *resource) lookup(m string) *method {
 	return r.methods["ANY"]
 }
 
-func compile(m *model.Model, deps *Deps) (*table, error) {
+func compile(m *model.Model, gen *Generation) (*table, error) {
 	t := &table{apis: map[string]*api{}, byStage: map[string][]*api{}}
-	var errs []string
+	var errs template.ErrorList
+	errAt := func(logicalID string, line int, format string, args ...any) {
+		errs = append(errs, &template.Error{File: m.File, Line: line, LogicalID: logicalID, Msg: fmt.Sprintf(format, args...)})
+	}
 	for _, ma := range m.RestAPIs {
 		a := &api{id: ma.ID, model: ma, stages: map[string]*stage{}, binaryMediaTypes: ma.BinaryMediaTypes, account: m.AccountID, region: m.Region}
 		a.arnPrefixLen = len("arn:aws:execute-api:") + len(m.Region) + 1 + len(m.AccountID) + 1 + len(a.id) + 1
@@ -86,16 +103,24 @@ func compile(m *model.Model, deps *Deps) (*table, error) {
 				sort.Strings(names)
 				for _, name := range names {
 					mm := mr.Methods[name]
-					integ, summary, err := newIntegration(mm, st, deps)
+					integ, summary, err := newIntegration(mm, st, gen)
 					if err != nil {
-						errs = append(errs, fmt.Sprintf("%s (stage %s): %v", mm.LogicalID, st.name, err))
+						var ce *compileError
+						if errors.As(err, &ce) {
+							errs = append(errs, &template.Error{File: m.File, Line: max(ce.line, mm.Line), LogicalID: mm.LogicalID,
+								Property: ce.property, Msg: fmt.Sprintf("%s (stage %s)", ce.msg, st.name)})
+						} else {
+							errAt(mm.LogicalID, mm.Line, "stage %s: %v", st.name, err)
+						}
 						continue
 					}
-					res.methods[name] = &method{model: mm, stage: st, res: res, integ: integ, summary: summary}
+					me := &method{model: mm, stage: st, res: res, integ: integ, summary: summary}
+					me.chain = buildChain(me, methodStages)
+					res.methods[name] = me
 					t.routes = append(t.routes, Route{APIID: a.id, Stage: st.name, Method: name, Path: mr.Path, Target: summary})
 				}
 				if err := st.tree.Insert(mr.Path, res); err != nil {
-					errs = append(errs, fmt.Sprintf("%s: %v", mr.LogicalID, err))
+					errAt(mr.LogicalID, mr.Line, "%v", err)
 				}
 			}
 			a.stages[st.name] = st
@@ -104,7 +129,7 @@ func compile(m *model.Model, deps *Deps) (*table, error) {
 		t.apis[a.id] = a
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
+		return nil, errs
 	}
 	return t, nil
 }

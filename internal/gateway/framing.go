@@ -40,6 +40,7 @@ const maxScannedHeader = 16 << 10
 // rest of a pipelined body) are left alone.
 type framingConn struct {
 	net.Conn
+	upgraded bool // hijacked (a WebSocket): no more HTTP requests to follow
 	scanning bool
 	started  bool   // past the optional empty lines before the request line
 	inHeader bool   // the request line is done; header lines follow
@@ -52,8 +53,21 @@ type framingConn struct {
 
 // Write sends (part of) a response: what is read next starts a new request.
 func (c *framingConn) Write(b []byte) (int, error) {
+	if c.upgraded {
+		return c.Conn.Write(b)
+	}
 	c.scanning, c.started, c.inHeader, c.lineLen, c.lastCR, c.scanned, c.reqLine = true, false, false, 0, false, 0, c.reqLine[:0]
 	return c.Conn.Write(b)
+}
+
+// stopFraming ends the scan on a connection a handler hijacked (a
+// WebSocket upgrade): its frames are not requests. Called on the handler's
+// goroutine before fasthttp writes the answer and hands the connection
+// over, so nothing reads or writes it concurrently.
+func stopFraming(c net.Conn) {
+	if fc, ok := c.(*framingConn); ok {
+		fc.upgraded, fc.scanning = true, false
+	}
 }
 
 func (c *framingConn) Read(b []byte) (int, error) {

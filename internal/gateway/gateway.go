@@ -29,14 +29,17 @@ const (
 	defaultReadTimout = 30 * time.Second
 )
 
-// Deps are what the gateway needs from outside.
+// Deps are what one generation is compiled with.
 type Deps struct {
-	Logger  *slog.Logger
-	Invoker lambda.Invoker // for AWS_PROXY integrations; nil if none are used
+	Logger *slog.Logger
+	// Invoker calls the functions of this template load (AWS_PROXY); nil
+	// if none are used.
+	Invoker lambda.Invoker
 	Region  string
 	Account string
 	// Extra handlers for data-plane paths outside the APIs (the Lambda
-	// Invoke API, @connections); tried before API routing when Match says so.
+	// Invoke API, @connections), of this template load; tried before API
+	// routing when Match says so.
 	Extra []Extra
 }
 
@@ -46,11 +49,13 @@ type Extra struct {
 	Handler fasthttp.RequestHandler
 }
 
-// Gateway serves the compiled APIs.
+// Gateway serves the current generation. A request takes the generation
+// current when it arrives and finishes on it, whatever is swapped in
+// meanwhile.
 type Gateway struct {
-	deps  Deps
-	table atomic.Pointer[table]
-	stats Stats
+	logger *slog.Logger
+	gen    atomic.Pointer[Generation]
+	stats  Stats
 }
 
 // Stats are counters the admin listener exports.
@@ -62,30 +67,41 @@ type Stats struct {
 	Status5xx atomic.Uint64
 }
 
-// New compiles a model into a gateway.
+// New compiles a model into a gateway serving it.
 func New(m *model.Model, deps Deps) (*Gateway, error) {
-	if deps.Logger == nil {
-		deps.Logger = slog.Default()
-	}
-	g := &Gateway{deps: deps}
-	if err := g.Load(m); err != nil {
+	gen, err := Compile(m, deps, nil)
+	if err != nil {
 		return nil, err
 	}
+	g := NewEmpty(deps.Logger)
+	g.Swap(gen)
 	return g, nil
 }
 
-// Load compiles a model and swaps it in; on error the old one stays.
-func (g *Gateway) Load(m *model.Model) error {
-	t, err := compile(m, &g.deps)
-	if err != nil {
-		return err
+// NewEmpty is a gateway with no generation yet: Swap one in before serving.
+func NewEmpty(logger *slog.Logger) *Gateway {
+	if logger == nil {
+		logger = slog.Default()
 	}
-	g.table.Store(t)
-	return nil
+	return &Gateway{logger: logger}
 }
 
+// Swap makes gen the generation new requests are served by and returns the
+// one it replaces (nil at the first swap), whose requests in flight finish
+// on it. The old generation's resources are released once they are done.
+func (g *Gateway) Swap(gen *Generation) *Generation {
+	old := g.gen.Swap(gen)
+	if old != nil {
+		old.retire(gen)
+	}
+	return old
+}
+
+// Current is the generation new requests are served by.
+func (g *Gateway) Current() *Generation { return g.gen.Load() }
+
 // Routes lists the served routes, for start-up output.
-func (g *Gateway) Routes() []Route { return g.table.Load().routes }
+func (g *Gateway) Routes() []Route { return g.gen.Load().Routes() }
 
 // Stats returns the gateway's counters.
 func (g *Gateway) Stats() *Stats { return &g.stats }
@@ -108,7 +124,7 @@ func (g *Gateway) Server() *fasthttp.Server {
 		IdleTimeout:                   120 * time.Second,
 		StreamRequestBody:             false,
 		CloseOnShutdown:               true,
-		Logger:                        slogAdapter{g.deps.Logger},
+		Logger:                        slogAdapter{g.logger},
 	}
 }
 
@@ -126,22 +142,24 @@ func (g *Gateway) handleReadError(ctx *fasthttp.RequestCtx, err error) {
 	ctx.Response.Header.Set("x-amzn-RequestId", c.requestID)
 	ctx.Response.Header.SetBytesV("x-amz-apigw-id", c.apigwID[:])
 	releaseCall(c)
+	// Before the request is read there is no API: the front end's own
+	// answers, through the same writer as every gateway response.
 	switch {
 	case errors.Is(err, errBareLF):
-		writeError(ctx, errBadRequest)
+		writeError(ctx, nil, errBadRequest)
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		ctx.Response.SetStatusCode(413)
 		ctx.Response.Header.SetContentType("text/plain; charset=utf-8")
 		ctx.Response.SetBodyString("HTTP content length exceeded 10485760 bytes.")
 	case isSmallBuffer(err):
-		writeError(ctx, errHeaderTooLarge)
+		writeError(ctx, nil, errHeaderTooLarge)
 	default:
 		var netErr net.Error
 		if errors.As(err, &netErr) && netErr.Timeout() {
-			writeError(ctx, errReadTimeout)
+			writeError(ctx, nil, errReadTimeout)
 			break
 		}
-		writeError(ctx, errBadRequest)
+		writeError(ctx, nil, errBadRequest)
 	}
 	ctx.SetConnectionClose()
 	dropLargeBodies(ctx)
@@ -162,127 +180,11 @@ func dropLargeBodies(ctx *fasthttp.RequestCtx) {
 	}
 }
 
+// isSmallBuffer tells a request line and headers that overflow the read
+// buffer (sized above MaxHeaderSize), by fasthttp's error types.
 func isSmallBuffer(err error) bool {
-	s := err.Error()
-	return strings.Contains(s, "small read buffer") || strings.Contains(s, "too big")
-}
-
-// Handle serves one data-plane request.
-func (g *Gateway) Handle(ctx *fasthttp.RequestCtx) {
-	g.stats.Requests.Add(1)
-	c := acquireCall()
-	c.ctx = ctx
-	c.start = time.Now()
-	newRequestID(c)
-	h := &ctx.Response.Header
-	h.Set("x-amzn-RequestId", c.requestID)
-	h.SetBytesV("x-amz-apigw-id", c.apigwID[:])
-	if e := g.serve(c); e != nil {
-		if e.Cause != nil && catalogue[e.Type].Is5xx {
-			g.deps.Logger.Warn("request failed", "requestId", c.requestID, "error", e.Error())
-		}
-		writeError(ctx, e)
-	}
-	dropLargeBodies(ctx)
-	switch s := ctx.Response.StatusCode(); {
-	case s >= 500:
-		g.stats.Status5xx.Add(1)
-	case s >= 400:
-		g.stats.Status4xx.Add(1)
-	case s >= 300:
-		g.stats.Status3xx.Add(1)
-	default:
-		g.stats.Status2xx.Add(1)
-	}
-	releaseCall(c)
-}
-
-func (g *Gateway) serve(c *Call) *Error {
-	ctx := c.ctx
-	uri := string(ctx.Request.Header.RequestURI())
-	// Absolute-form request targets (proxies) carry the scheme and host.
-	if strings.HasPrefix(uri, "http://") || strings.HasPrefix(uri, "https://") {
-		rest := uri[strings.Index(uri, "//")+2:]
-		if i := strings.IndexByte(rest, '/'); i >= 0 {
-			uri = rest[i:]
-		} else {
-			uri = "/"
-		}
-	}
-	rawPath, rawQuery, _ := strings.Cut(uri, "?")
-	if i := strings.IndexByte(rawQuery, '#'); i >= 0 {
-		rawQuery = rawQuery[:i]
-	}
-	if e := checkPath(rawPath); e != nil {
-		return e
-	}
-	if len(ctx.Request.Header.RawHeaders())+len(uri) > MaxHeaderSize {
-		return errHeaderTooLarge
-	}
-	// Extra handlers (the Lambda Invoke API) share the listener; a Host
-	// that names an API always goes to the API.
-	if !hostNamesAPI(ctx.Host()) {
-		for _, x := range g.deps.Extra {
-			if x.Match(rawPath) {
-				// Not API Gateway: the handler gives its own ids (Lambda's
-				// Invoke API has x-amzn-RequestId, not x-amz-apigw-id).
-				ctx.Response.Header.Del("x-amz-apigw-id")
-				ctx.Response.Header.Del("x-amzn-RequestId")
-				x.Handler(ctx)
-				return nil
-			}
-		}
-	}
-	t := g.table.Load()
-	// The stage is the first segment; API Gateway tolerates extra leading slashes.
-	trimmed := strings.TrimLeft(rawPath, "/")
-	stageName, rest, _ := strings.Cut(trimmed, "/")
-	var st *stage
-	if a := apiFromHost(t, ctx.Host()); a != nil {
-		st = a.stages[stageName]
-	} else if hostNamesAPI(ctx.Host()) {
-		return errMissingToken
-	} else if apis := t.byStage[stageName]; len(apis) == 1 {
-		st = apis[0].stages[stageName]
-	}
-	if st == nil {
-		return errMissingToken
-	}
-	accept, ok := acceptFor[string(ctx.Method())]
-	if !ok {
-		return errMissingToken
-	}
-	c.stage = st
-	// fullPath keeps the path as sent with leading slashes folded; path is
-	// what follows the stage, with its leading slashes folded. Substrings
-	// of the request line, unless there were slashes to fold.
-	if len(rawPath)-len(trimmed) == 1 {
-		c.fullPath = rawPath
-	} else {
-		c.fullPath = "/" + trimmed
-	}
-	switch restTrimmed := strings.TrimLeft(rest, "/"); {
-	case rest == "":
-		c.path = "/"
-	case len(rest)-len(restTrimmed) == 0:
-		// "/stage/x": the slash before x is the one after the stage.
-		c.path = trimmed[len(stageName):]
-	default:
-		c.path = "/" + restTrimmed
-	}
-	c.rawQuery = rawQuery
-	res, found := st.tree.Lookup(c.path, accept.fn, &c.params)
-	if !found {
-		return errMissingToken
-	}
-	m := res.lookup(accept.name)
-	c.method = m
-	// API Gateway limits the method ARN
-	// (arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH) to 1600 bytes.
-	if st.api.arnPrefixLen+len(st.name)+1+len(accept.name)+len(c.path) > maxMethodARN {
-		return errURITooLong
-	}
-	return m.integ.Serve(c)
+	var sb *fasthttp.ErrSmallBuffer
+	return errors.As(err, &sb) || errors.Is(err, fasthttp.ErrSmallReadBuffer)
 }
 
 type acceptFunc struct {
@@ -328,36 +230,16 @@ func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
-// apiFromHost finds the API a Host header names: {apiId}.execute-api.localhost[:port].
-func apiFromHost(t *table, host []byte) *api {
-	h := hostWithoutPort(host)
-	if len(h) <= len(hostSuffix) || !strings.EqualFold(h[len(h)-len(hostSuffix):], hostSuffix) {
-		return nil
-	}
-	return t.apis[strings.ToLower(h[:len(h)-len(hostSuffix)])]
-}
-
-func hostNamesAPI(host []byte) bool {
-	h := hostWithoutPort(host)
-	return len(h) > len(hostSuffix) && strings.EqualFold(h[len(h)-len(hostSuffix):], hostSuffix)
-}
-
-func hostWithoutPort(host []byte) string {
-	h := string(host)
-	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.HasSuffix(h, "]") {
-		h = h[:i]
-	}
-	return h
-}
-
 // Call is one request on its way through the pipeline.
 type Call struct {
 	ctx       *fasthttp.RequestCtx
 	start     time.Time
 	requestID string
 	apigwID   [16]byte
+	gen       *Generation
 	stage     *stage
 	method    *method
+	rawPath   string // the request target's path, as sent
 	fullPath  string // with the stage, as sent (leading slashes folded)
 	path      string // without the stage, as sent
 	rawQuery  string

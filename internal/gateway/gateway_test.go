@@ -27,7 +27,7 @@ func TestWriteErrorBodies(t *testing.T) {
 	}
 	for _, c := range cases {
 		var ctx fasthttp.RequestCtx
-		writeError(&ctx, c.err)
+		writeError(&ctx, nil, c.err)
 		if got := ctx.Response.StatusCode(); got != c.status {
 			t.Errorf("%s: status %d, want %d", c.err.Type, got, c.status)
 		}

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/apigw/apigw/internal/memtrim"
@@ -33,13 +32,20 @@ type httpIntegration struct {
 	passthru  string
 }
 
-// hostClients shares one connection pool per backend scheme and host.
-var hostClients sync.Map // "scheme://host" -> *fasthttp.HostClient
-
-func hostClient(scheme, host string) *fasthttp.HostClient {
+// get returns the connection pool of a backend: the previous generation's
+// when it had one (warm connections survive a reload), else a new one.
+func (cs *clientSet) get(scheme, host string) *fasthttp.HostClient {
 	key := scheme + "://" + host
-	if c, ok := hostClients.Load(key); ok {
-		return c.(*fasthttp.HostClient)
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if c := cs.m[key]; c != nil {
+		return c
+	}
+	if cs.prevPool != nil {
+		if c := cs.prevPool.snapshotOne(key); c != nil {
+			cs.m[key] = c
+			return c
+		}
 	}
 	addr := host
 	if !strings.Contains(strings.TrimPrefix(host, "["), ":") || strings.HasSuffix(host, "]") {
@@ -64,23 +70,29 @@ func hostClient(scheme, host string) *fasthttp.HostClient {
 		ReadBufferSize:      16 << 10,
 		RetryIfErr:          func(*fasthttp.Request, int, error) (bool, bool) { return false, false },
 	}
-	actual, _ := hostClients.LoadOrStore(key, c)
-	return actual.(*fasthttp.HostClient)
+	cs.m[key] = c
+	return c
 }
 
-func newHTTPIntegration(m *model.Method, uri string, st *stage) (*httpIntegration, error) {
+func (cs *clientSet) snapshotOne(key string) *fasthttp.HostClient {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	return cs.m[key]
+}
+
+func newHTTPIntegration(m *model.Method, uri string, st *stage, clients *clientSet) (*httpIntegration, error) {
 	in := m.Integration
 	scheme, host, rest, err := splitURL(uri)
 	if err != nil {
-		return nil, fmt.Errorf("%s: Integration.Uri: %v", m.LogicalID, err)
+		return nil, &compileError{"Properties.Integration.Uri", in.Line, err.Error()}
 	}
 	if strings.ContainsAny(host, "{}") {
-		return nil, fmt.Errorf("%s: Integration.Uri: a {placeholder} in the host is not supported", m.LogicalID)
+		return nil, &compileError{"Properties.Integration.Uri", in.Line, "a {placeholder} in the host is not supported"}
 	}
 	h := &httpIntegration{
 		proxy:    in.Type == model.HTTPProxy,
 		host:     host,
-		client:   hostClient(scheme, host),
+		client:   clients.get(scheme, host),
 		path:     parseURITemplate(rest),
 		mappings: in.RequestParameters,
 		timeout:  in.Timeout,

@@ -32,7 +32,8 @@ func (b brokenIntegration) Serve(c *Call) *Error {
 	return &Error{Type: APIConfigurationError, Cause: fmt.Errorf("%s", b.reason)}
 }
 
-func newIntegration(m *model.Method, st *stage, deps *Deps) (Integration, string, error) {
+func newIntegration(m *model.Method, st *stage, gen *Generation) (Integration, string, error) {
+	deps := &gen.deps
 	in := m.Integration
 	switch in.Type {
 	case model.HTTPProxy, model.HTTP:
@@ -42,7 +43,7 @@ func newIntegration(m *model.Method, st *stage, deps *Deps) (Integration, string
 			deps.Logger.Warn("method will answer 500", "reason", reason)
 			return brokenIntegration{reason}, string(in.Type) + " " + in.URI + " (undefined stage variable)", nil
 		}
-		h, err := newHTTPIntegration(m, uri, st)
+		h, err := newHTTPIntegration(m, uri, st, gen.clients)
 		if err != nil {
 			return nil, "", err
 		}

@@ -153,15 +153,25 @@ var (
 	errLambdaRequestTooLarge = &Error{Type: RequestTooLarge, Style: spaced, ErrorType: "BadRequestException"}
 )
 
+// responseFor is the API's gateway response of a type: API Gateway's
+// default (the catalogue) until the API can customise it.
+func (a *api) responseFor(t ResponseType) *responseDef {
+	return &catalogue[t]
+}
+
 // lambdaError is how API Gateway answers a Lambda proxy that failed, timed
 // out or returned a malformed response: 502 Internal server error.
 func lambdaError(cause error) *Error {
 	return &Error{Type: Default5XX, Status: 502, Cause: cause}
 }
 
-// writeError writes a gateway response with API Gateway's default body and headers.
-func writeError(ctx *fasthttp.RequestCtx, e *Error) {
-	def := &catalogue[e.Type]
+// writeError writes every gateway response: the one place that turns an
+// Error into bytes. a is the API the request reached (nil before one is
+// known: front-end errors); AWS::ApiGateway::GatewayResponse customises
+// its answers per API here (issue 15). Today each API answers with API
+// Gateway's defaults.
+func writeError(ctx *fasthttp.RequestCtx, a *api, e *Error) {
+	def := a.responseFor(e.Type)
 	status := def.Status
 	if e.Status != 0 {
 		status = e.Status

@@ -158,15 +158,14 @@ func resolveShim(path, name string) (real string, shim bool) {
 }
 
 // prepareCode puts a function's code in a folder and returns it: inline code
-// is written as index.py or index.js (as CloudFormation names it), a .zip is
-// extracted, a folder is used as it is.
-func prepareCode(s *Spec, lang language, workDir string) (string, error) {
+// is written as index.py or index.js (as CloudFormation names it) in dir, a
+// .zip is extracted into dir, a folder is used where it is.
+func prepareCode(s *Spec, lang language, dir string) (string, error) {
 	switch {
 	case s.Inline != "":
 		if lang == langProvided {
 			return "", fmt.Errorf("Code.ZipFile (inline code) is only for python and nodejs runtimes, not %s", s.Runtime)
 		}
-		dir := filepath.Join(workDir, "code", safeName(s.Name))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return "", err
 		}
@@ -176,7 +175,6 @@ func prepareCode(s *Spec, lang language, workDir string) (string, error) {
 		}
 		return dir, os.WriteFile(filepath.Join(dir, file), []byte(s.Inline), 0o644)
 	case s.Zip != "":
-		dir := filepath.Join(workDir, "code", safeName(s.Name))
 		if err := unzip(s.Zip, dir); err != nil {
 			return "", fmt.Errorf("code %s: %v", s.Zip, err)
 		}
@@ -376,11 +374,18 @@ func extract(f *zip.File, target string, mode os.FileMode, budget int64) (int64,
 func CheckSpec(s Spec) error {
 	lang, err := languageOf(s.Runtime)
 	if err != nil {
-		return err
+		return &SpecError{"Runtime", err}
 	}
 	if _, err := interpreter(lang, s.Runtime); err != nil {
-		return err
+		return &SpecError{"Runtime", err}
 	}
+	if err := checkCode(s, lang); err != nil {
+		return &SpecError{"Code", err}
+	}
+	return nil
+}
+
+func checkCode(s Spec, lang language) error {
 	switch {
 	case s.Inline != "":
 		if lang == langProvided {

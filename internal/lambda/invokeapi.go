@@ -18,7 +18,7 @@ import (
 // POST /2015-03-31/functions/{FunctionName}/invocations, so the AWS CLI and
 // SDKs (with a custom endpoint) can call the local functions.
 type InvokeAPI struct {
-	Runtime   *Runtime
+	Functions *Functions // the functions of the template load this handler belongs to
 	Region    string
 	AccountID string
 	Logger    *slog.Logger
@@ -61,10 +61,6 @@ func lambdaAPIErrorReason(ctx *fasthttp.RequestCtx, status int, errType, reason,
 // 1 MB since October 2025 (256 KB before).
 const maxAsyncPayload = 1 << 20
 
-// asyncRetryDelay is the wait before retrying a failed asynchronous
-// invocation (Lambda waits about a minute, then two).
-const asyncRetryDelay = time.Minute
-
 // throttled is Lambda's answer at a function's reserved concurrency.
 func throttled(ctx *fasthttp.RequestCtx) {
 	lambdaAPIErrorReason(ctx, 429, "TooManyRequestsException", "ReservedFunctionConcurrentInvocationLimitExceeded", "Rate Exceeded.")
@@ -91,11 +87,7 @@ func (a *InvokeAPI) Handle(ctx *fasthttp.RequestCtx) {
 	if q := string(ctx.QueryArgs().Peek("Qualifier")); q != "" {
 		name += ":" + q
 	}
-	if a.Runtime == nil {
-		lambdaAPIError(ctx, 404, "ResourceNotFoundException", "Function not found: "+a.functionARN(name))
-		return
-	}
-	p, err := a.Runtime.lookup(name)
+	p, err := a.Functions.lookupLocal(name)
 	if err != nil {
 		lambdaAPIError(ctx, 404, "ResourceNotFoundException", "Function not found: "+a.functionARN(name))
 		return
@@ -130,7 +122,11 @@ func (a *InvokeAPI) Handle(ctx *fasthttp.RequestCtx) {
 		}
 		// Lambda passes the client context to synchronous invocations only.
 		opt.clientContext = ""
-		go a.runAsync(p, payload, opt)
+		if err := p.enqueue(payload, opt); err != nil {
+			// Lambda's answer when it takes no more asynchronous calls.
+			lambdaAPIErrorReason(ctx, 429, "TooManyRequestsException", "CallerRateLimitExceeded", "Rate Exceeded.")
+			return
+		}
 		ctx.SetStatusCode(202)
 		ctx.Response.Header.Set("x-amzn-RequestId", newUUID())
 		return
@@ -170,38 +166,6 @@ func (a *InvokeAPI) Handle(ctx *fasthttp.RequestCtx) {
 	}
 	ctx.SetStatusCode(200)
 	ctx.Response.SetBodyRaw(res.Payload) // the invocation's own slice: no copy, nothing pooled
-}
-
-// runAsync runs an Event invocation. Like Lambda's event queue it retries
-// while the function is throttled (for up to six hours, with backoff),
-// runs a failed function up to two more times, and logs the outcome;
-// nobody waits for the result.
-func (a *InvokeAPI) runAsync(p *pool, payload []byte, opt invokeOptions) {
-	backoff := time.Second
-	giveUp := time.Now().Add(6 * time.Hour)
-	retries := 0
-	for {
-		rctx, cancel := context.WithTimeout(context.Background(), p.spec.Timeout+initTimeout)
-		res, _, err := p.invoke(rctx, payload, opt)
-		cancel()
-		switch {
-		case errors.Is(err, ErrThrottled) && time.Now().Before(giveUp) && !p.isClosed():
-			time.Sleep(backoff)
-			backoff = min(backoff*2, time.Minute)
-			continue
-		case err != nil:
-			a.Logger.Warn("asynchronous invocation failed", "function", p.spec.Name, "error", err)
-		case res.FunctionError != "":
-			a.Logger.Warn("asynchronous invocation: the function failed", "function", p.spec.Name, "requestId", res.RequestID,
-				"attempt", retries+1, "error", truncateBytes(res.Payload, 300))
-			if retries < 2 && !p.isClosed() {
-				retries++
-				time.Sleep(asyncRetryDelay * time.Duration(retries))
-				continue
-			}
-		}
-		return
-	}
 }
 
 func truncateBytes(b []byte, n int) string {

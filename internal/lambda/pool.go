@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"sync"
 	"time"
@@ -15,8 +16,10 @@ import (
 type pool struct {
 	rt      *Runtime
 	spec    Spec
+	key     string // settings and code (specKey): a reload reuses a pool only for the same key
 	lang    language
 	codeDir string
+	ownDir  string // the code folder apigw made for this pool ("" for a user's folder)
 	argv    []string
 	max     int
 
@@ -27,7 +30,14 @@ type pool struct {
 	total   int                // running instances, busy or idle
 	waiters []chan *instance
 	closed  bool
+	// retired: a reload replaced (successor != nil) or removed the
+	// function. Calls that still reach the pool, from requests that began
+	// before the reload, go to the successor.
+	retired   bool
+	successor *pool
+	dirGone   bool
 
+	async  asyncQueue
 	health healthState
 }
 
@@ -47,6 +57,10 @@ var ErrThrottled = errors.New("rate exceeded: the function is at its reserved co
 // acquire returns an idle instance, starts one, or waits for one.
 func (p *pool) acquire(ctx context.Context) (*instance, bool, error) {
 	p.mu.Lock()
+	if p.retired {
+		p.mu.Unlock()
+		return nil, false, errRetired
+	}
 	if p.closed {
 		p.mu.Unlock()
 		return nil, false, errors.New("the runtime is shutting down")
@@ -132,6 +146,7 @@ func (p *pool) release(in *instance) {
 		p.mu.Unlock()
 		in.stop()
 		p.wakeOne()
+		p.cleanupIfDone()
 		return
 	}
 	if len(p.waiters) > 0 {
@@ -154,6 +169,58 @@ func (p *pool) discard(in *instance) {
 	delete(p.all, in)
 	p.mu.Unlock()
 	p.wakeOne()
+	p.cleanupIfDone()
+}
+
+// errRetired is acquire's answer on a pool a reload retired.
+var errRetired = errors.New("the function was replaced by a reload")
+
+// retire takes the pool out of service after a reload: idle instances
+// stop now, busy ones when their invocation ends; calls still arriving go
+// to successor (nil: the function is gone). The code folder goes when the
+// last instance has.
+func (p *pool) retire(successor *pool) {
+	p.mu.Lock()
+	p.closed, p.retired, p.successor = true, true, successor
+	idle := p.idle
+	p.idle = nil
+	for _, in := range idle {
+		delete(p.idleAt, in)
+		delete(p.all, in)
+		p.total--
+	}
+	waiters := p.waiters
+	p.waiters = nil
+	p.mu.Unlock()
+	for _, in := range idle {
+		in.stop()
+	}
+	for _, w := range waiters {
+		w <- nil // they try again and are sent to the successor
+	}
+	p.cleanupIfDone()
+}
+
+// cleanupIfDone removes a retired pool's code folder, and the pool from
+// the runtime, once no instance runs.
+func (p *pool) cleanupIfDone() {
+	p.mu.Lock()
+	done := p.retired && p.total == 0 && !p.dirGone
+	if done {
+		p.dirGone = true
+	}
+	p.mu.Unlock()
+	if !done {
+		return
+	}
+	p.removeDir()
+	p.rt.forget(p)
+}
+
+func (p *pool) removeDir() {
+	if p.ownDir != "" {
+		os.RemoveAll(p.ownDir)
+	}
 }
 
 // wakeOne lets a waiter try again now that there is room for a new instance.
@@ -188,6 +255,7 @@ func (p *pool) reap(d time.Duration) {
 	for _, in := range stop {
 		in.stop()
 	}
+	p.cleanupIfDone()
 }
 
 // close ends every instance, busy ones too: at shutdown the listeners have
@@ -233,6 +301,12 @@ type invokeOptions struct {
 }
 
 func (p *pool) invoke(ctx context.Context, payload []byte, opt invokeOptions) (Result, string, error) {
+	if next, retired := p.forward(); retired {
+		if next == nil {
+			return Result{}, "", fmt.Errorf("%w: %s (removed by a reload)", ErrNotFound, p.spec.Name)
+		}
+		return next.invoke(ctx, payload, opt)
+	}
 	if p.spec.Reserved == 0 {
 		return Result{}, "", ErrThrottled
 	}
@@ -243,6 +317,9 @@ func (p *pool) invoke(ctx context.Context, payload []byte, opt invokeOptions) (R
 	for {
 		var err error
 		in, cold, err = p.acquire(ctx)
+		if errors.Is(err, errRetired) {
+			return p.invoke(ctx, payload, opt) // forwarded
+		}
 		if err != nil {
 			if cold {
 				// The bootstrap could not be executed: Lambda's InvalidEntrypoint.
@@ -316,6 +393,13 @@ func errorSummary(payload []byte) string {
 		s = s[:300] + "..."
 	}
 	return s
+}
+
+// forward tells whether the pool was retired, and where its calls go.
+func (p *pool) forward() (*pool, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.successor, p.retired
 }
 
 func (p *pool) isClosed() bool {

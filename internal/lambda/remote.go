@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/apigw/apigw/internal/funcref"
 	"io"
 	"net/http"
 	"net/url"
@@ -84,14 +85,22 @@ var defaultClient = &http.Client{Transport: &http.Transport{
 
 // Invoke implements Invoker.
 func (r *Remote) Invoke(ctx context.Context, function string, payload []byte) (Result, error) {
-	name := r.Name
-	if name == "" {
-		name = function
+	name, qualifier := function, ""
+	if r.Name != "" {
+		// The template's function under its name there; the qualifier the
+		// call gave goes with it.
+		name = r.Name
+		if ref, err := funcref.Parse(function); err == nil {
+			qualifier = ref.Qualifier
+		}
 	}
 	if len(payload) > maxPayload {
 		return Result{}, fmt.Errorf("%w: %s: %d bytes", ErrRequestTooLarge, name, len(payload))
 	}
 	u := strings.TrimRight(r.Endpoint, "/") + "/2015-03-31/functions/" + url.PathEscape(name) + "/invocations"
+	if qualifier != "" {
+		u += "?Qualifier=" + url.QueryEscape(qualifier)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(payload))
 	if err != nil {
 		return Result{}, err
@@ -134,41 +143,4 @@ func (r *Remote) Invoke(ctx context.Context, function string, payload []byte) (R
 		return Result{}, fmt.Errorf("invoke %s: the Invoke API answered %d: %s", name, resp.StatusCode, strings.TrimSpace(string(body)))
 	}
 	return Result{Payload: body, FunctionError: resp.Header.Get("X-Amz-Function-Error")}, nil
-}
-
-// Router sends each function to its own invoker.
-type Router struct {
-	byName map[string]Invoker
-}
-
-// NewRouter makes a Router; names are function names, logical IDs and ARNs.
-func NewRouter() *Router { return &Router{byName: map[string]Invoker{}} }
-
-// Add registers an invoker under several names.
-func (r *Router) Add(inv Invoker, names ...string) {
-	for _, n := range names {
-		r.byName[n] = inv
-	}
-}
-
-// Has reports whether a function name is registered.
-func (r *Router) Has(name string) bool { _, ok := r.byName[name]; return ok }
-
-// Invoke implements Invoker.
-func (r *Router) Invoke(ctx context.Context, function string, payload []byte) (Result, error) {
-	inv, ok := r.byName[function]
-	if !ok {
-		// Partial ARNs and qualifiers: arn:...:function:NAME[:QUALIFIER].
-		if i := strings.Index(function, "function:"); i >= 0 {
-			name := function[i+len("function:"):]
-			if j := strings.IndexByte(name, ':'); j >= 0 {
-				name = name[:j]
-			}
-			inv, ok = r.byName[name]
-		}
-	}
-	if !ok {
-		return Result{}, fmt.Errorf("%w: %s", ErrNotFound, function)
-	}
-	return inv.Invoke(ctx, function, payload)
 }

@@ -90,11 +90,11 @@ func TestRemoteInvoke(t *testing.T) {
 	}
 }
 
-func TestRouter(t *testing.T) {
+func TestFunctionsRemote(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `"ok"`) }))
 	defer srv.Close()
-	r := NewRouter()
-	r.Add(&Remote{Endpoint: srv.URL}, "fn", "FnLogical")
+	rem := &Remote{Endpoint: srv.URL}
+	r := NewFunctions(map[string]Invoker{"fn": rem, "FnLogical": rem})
 	for _, name := range []string{"fn", "FnLogical", "arn:aws:lambda:us-east-1:123456789012:function:fn", "arn:aws:lambda:us-east-1:123456789012:function:fn:live"} {
 		if res, err := r.Invoke(context.Background(), name, nil); err != nil || string(res.Payload) != `"ok"` {
 			t.Errorf("%s: %v", name, err)

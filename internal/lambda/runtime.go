@@ -3,18 +3,24 @@ package lambda
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/apigw/apigw/internal/funcref"
 	"github.com/apigw/apigw/internal/lambda/bootstrap"
 )
 
@@ -24,6 +30,8 @@ type Options struct {
 	// WorkDir holds inline code, extracted archives and the bootstraps; a
 	// temporary folder when empty. apigw owns it: it is emptied at start
 	// (what a killed apigw left behind goes then) and removed by Close.
+	// One Runtime per WorkDir: a process keeps one Runtime for its life and
+	// moves it from one template load to the next with Prepare.
 	WorkDir string
 	// DefaultConcurrency caps instances of a function without
 	// ReservedConcurrentExecutions (default 10).
@@ -36,23 +44,31 @@ type Options struct {
 }
 
 // Runtime runs functions locally through the Lambda Runtime API, each in a
-// pool of warm instances.
+// pool of warm instances. It outlives template loads: Prepare builds the
+// pools a new load needs, reusing the warm pools of functions that did not
+// change, and the Plan it returns is committed or aborted as a whole.
 type Runtime struct {
-	opts    Options
-	log     *slog.Logger
-	pools   map[string]*pool // by name, logical ID and ARN
-	list    []*pool
-	workDir string
-	ownDir  bool
-	stop    chan struct{}
-	wg      sync.WaitGroup
+	opts             Options
+	log              *slog.Logger
+	workDir          string
+	pyBoot, nodeBoot string
+	folderSeq        atomic.Uint64
+	view             atomic.Pointer[Functions] // the committed functions
+	mu               sync.Mutex
+	current          map[string]*pool // committed pools by function name
+	live             map[*pool]bool   // current and retiring pools (the reaper's list)
+	preparing        bool
+	closed           bool
+	stop             chan struct{}
+	stopOnce         sync.Once
+	stopContext      context.Context
+	wg               sync.WaitGroup // the reaper and asynchronous invocations
 }
 
 var _ Invoker = (*Runtime)(nil)
 
-// NewRuntime prepares every function: its code folder and the program that
-// runs it. Problems are returned together, each naming its function.
-func NewRuntime(specs []Spec, opts Options) (*Runtime, error) {
+// New starts an empty runtime: its work folder and bootstraps.
+func New(opts Options) (*Runtime, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -62,20 +78,20 @@ func NewRuntime(specs []Spec, opts Options) (*Runtime, error) {
 	if opts.IdleTimeout <= 0 {
 		opts.IdleTimeout = 5 * time.Minute
 	}
-	rt := &Runtime{opts: opts, log: opts.Logger, pools: map[string]*pool{}, stop: make(chan struct{})}
+	rt := &Runtime{opts: opts, log: opts.Logger, current: map[string]*pool{}, live: map[*pool]bool{}, stop: make(chan struct{})}
 	if opts.WorkDir == "" {
 		dir, err := os.MkdirTemp("", "apigw-lambda-")
 		if err != nil {
 			return nil, err
 		}
-		rt.workDir, rt.ownDir = dir, true
+		rt.workDir = dir
 	} else {
 		// Absolute: instances run in their code folders.
 		dir, err := filepath.Abs(opts.WorkDir)
 		if err != nil {
 			return nil, err
 		}
-		rt.workDir, rt.ownDir = dir, true
+		rt.workDir = dir
 		if err := os.RemoveAll(rt.workDir); err != nil {
 			return nil, err
 		}
@@ -83,38 +99,217 @@ func NewRuntime(specs []Spec, opts Options) (*Runtime, error) {
 			return nil, err
 		}
 	}
-	pyBoot, nodeBoot, err := bootstrap.Write(rt.workDir)
+	var err error
+	rt.pyBoot, rt.nodeBoot, err = bootstrap.Write(rt.workDir)
 	if err != nil {
-		rt.Close()
+		os.RemoveAll(rt.workDir)
 		return nil, err
 	}
-	var errs []error
-	for _, s := range specs {
-		p, err := rt.newPool(s, pyBoot, nodeBoot)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s (function %s): %v", s.LogicalID, s.Name, err))
-			continue
-		}
-		rt.list = append(rt.list, p)
-		for _, key := range []string{s.Name, s.LogicalID, s.ARN} {
-			if key != "" {
-				rt.pools[key] = p
-			}
-		}
-	}
-	if len(errs) > 0 {
-		rt.Close()
-		return nil, errors.Join(errs...)
-	}
+	rt.view.Store(&Functions{local: map[string]*pool{}, remote: map[string]Invoker{}})
 	rt.wg.Add(1)
 	go rt.reaper()
 	return rt, nil
 }
 
-func (rt *Runtime) newPool(s Spec, pyBoot, nodeBoot string) (*pool, error) {
-	lang, err := languageOf(s.Runtime)
+// NewRuntime starts a runtime serving specs: New, Prepare and Commit.
+func NewRuntime(specs []Spec, opts Options) (*Runtime, error) {
+	rt, err := New(opts)
 	if err != nil {
 		return nil, err
+	}
+	plan, err := rt.Prepare(specs, nil)
+	if err != nil {
+		rt.Close()
+		return nil, err
+	}
+	plan.Commit()
+	return rt, nil
+}
+
+// Plan is a prepared set of functions: the pools of one template load. It
+// changes nothing running until Commit; Abort throws it away.
+type Plan struct {
+	rt       *Runtime
+	byName   map[string]*pool // the new set
+	fresh    []*pool          // pools this plan created
+	view     *Functions
+	finished bool
+}
+
+// Functions is the view of the functions one template load calls: local
+// pools and remote invokers, by name, logical ID and ARN.
+func (pl *Plan) Functions() *Functions { return pl.view }
+
+// Prepare readies the pools for specs (and the remote invokers given, by
+// every name they answer to). A function whose spec and code are unchanged
+// keeps its pool and warm instances; a changed or new one gets a new pool
+// with its code in a folder of its own. Problems are returned together,
+// each naming its function, and then nothing was changed.
+func (rt *Runtime) Prepare(specs []Spec, remote map[string]Invoker) (*Plan, error) {
+	rt.mu.Lock()
+	if rt.closed || rt.preparing {
+		rt.mu.Unlock()
+		return nil, errors.New("the runtime is closed or busy with another load")
+	}
+	rt.preparing = true
+	current := maps.Clone(rt.current)
+	rt.mu.Unlock()
+	pl := &Plan{rt: rt, byName: map[string]*pool{}, view: &Functions{local: map[string]*pool{}, remote: map[string]Invoker{}}}
+	var errs []error
+	for _, s := range specs {
+		key, err := specKey(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s (function %s): %w", s.LogicalID, s.Name, &SpecError{Property: "Code", Err: err}))
+			continue
+		}
+		p := current[s.Name]
+		if p == nil || p.key != key {
+			p, err = rt.newPool(s)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s (function %s): %w", s.LogicalID, s.Name, err))
+				continue
+			}
+			p.key = key
+			pl.fresh = append(pl.fresh, p)
+		}
+		pl.byName[s.Name] = p
+		for _, name := range []string{s.Name, s.LogicalID, s.ARN} {
+			if name != "" {
+				pl.view.local[name] = p
+			}
+		}
+	}
+	for name, inv := range remote {
+		pl.view.remote[name] = inv
+	}
+	if len(errs) > 0 {
+		pl.Abort()
+		return nil, errors.Join(errs...)
+	}
+	return pl, nil
+}
+
+// Commit makes the plan's functions the runtime's: pools of functions that
+// changed or went away are retired (their busy instances finish what they
+// run, idle ones stop, their code folders go once no instance uses them).
+func (pl *Plan) Commit() {
+	if pl.finished {
+		return
+	}
+	pl.finished = true
+	rt := pl.rt
+	rt.mu.Lock()
+	old := rt.current
+	rt.current = pl.byName
+	for _, p := range pl.byName {
+		rt.live[p] = true
+	}
+	rt.preparing = false
+	rt.mu.Unlock()
+	rt.view.Store(pl.view)
+	for name, p := range old {
+		if next := pl.byName[name]; next != p {
+			p.retire(next)
+		}
+	}
+}
+
+// Abort throws the plan away: the pools it created stop, nothing else changes.
+func (pl *Plan) Abort() {
+	if pl.finished {
+		return
+	}
+	pl.finished = true
+	for _, p := range pl.fresh {
+		p.retire(nil)
+	}
+	pl.rt.mu.Lock()
+	pl.rt.preparing = false
+	pl.rt.mu.Unlock()
+}
+
+// specKey identifies a function's settings and code: a pool is reused
+// only for the same key. A folder's code is known by its files' names,
+// sizes, modes and times; an archive and inline code by their bytes.
+func specKey(s Spec) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%q %q %q %q %q %d %d %d %q %q %q\n", s.Name, s.LogicalID, s.ARN, s.Runtime, s.Handler,
+		s.MemoryMB, s.Timeout, s.Reserved, s.Region, s.AccountID, s.Description)
+	for _, k := range sortedKeys(s.Env) {
+		fmt.Fprintf(h, "env %q=%q\n", k, s.Env[k])
+	}
+	switch {
+	case s.Inline != "":
+		fmt.Fprintf(h, "inline %q\n", s.Inline)
+	case s.Zip != "":
+		f, err := os.Open(s.Zip)
+		if err != nil {
+			return "", fmt.Errorf("code archive: %v", err)
+		}
+		defer f.Close()
+		fmt.Fprintf(h, "zip %q\n", s.Zip)
+		if _, err := io.Copy(h, f); err != nil {
+			return "", fmt.Errorf("code archive: %v", err)
+		}
+	case s.Dir != "":
+		fmt.Fprintf(h, "dir %q\n", s.Dir)
+		n := 0
+		err := filepath.WalkDir(s.Dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if path != s.Dir && IgnoredCodeFile(d.Name()) {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if n++; n > maxCodeFiles {
+				return fmt.Errorf("more than %d files", maxCodeFiles)
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(h, "%q %d %v %d\n", path, info.Size(), info.Mode(), info.ModTime().UnixNano())
+			return nil
+		})
+		if err != nil {
+			return "", fmt.Errorf("code folder: %v", err)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// IgnoredCodeFile tells files and folders in a code folder that are no
+// change of the code: what runtimes write next to it (python's bytecode
+// cache) and editors' and version control's own files.
+func IgnoredCodeFile(name string) bool {
+	switch {
+	case name == "__pycache__", name == ".git", name == ".DS_Store",
+		strings.HasSuffix(name, ".pyc"), strings.HasSuffix(name, "~"),
+		strings.HasSuffix(name, ".swp"), strings.HasSuffix(name, ".swx"):
+		return true
+	}
+	return false
+}
+
+// maxCodeFiles bounds the walk of a code folder (node_modules can be large).
+const maxCodeFiles = 200_000
+
+// SpecError is a function that cannot run here, with the property at fault.
+type SpecError struct {
+	Property string // "Runtime" or "Code"
+	Err      error
+}
+
+func (e *SpecError) Error() string { return e.Err.Error() }
+func (e *SpecError) Unwrap() error { return e.Err }
+
+func (rt *Runtime) newPool(s Spec) (*pool, error) {
+	lang, err := languageOf(s.Runtime)
+	if err != nil {
+		return nil, &SpecError{"Runtime", err}
 	}
 	if s.Timeout <= 0 {
 		s.Timeout = 3 * time.Second
@@ -124,22 +319,32 @@ func (rt *Runtime) newPool(s Spec, pyBoot, nodeBoot string) (*pool, error) {
 	}
 	interp, err := interpreter(lang, s.Runtime)
 	if err != nil {
-		return nil, err
+		return nil, &SpecError{"Runtime", err}
 	}
-	dir, err := prepareCode(&s, lang, rt.workDir)
+	p := &pool{rt: rt, spec: s, lang: lang, idleAt: map[*instance]time.Time{}, all: map[*instance]bool{}}
+	if s.Dir == "" {
+		// Each version of a function's code gets a folder of its own, so a
+		// new version never changes the files of instances still running.
+		p.ownDir = filepath.Join(rt.workDir, "code", fmt.Sprintf("%s-%d", safeName(s.Name), rt.folderSeq.Add(1)))
+	}
+	dir, err := prepareCode(&s, lang, p.ownDir)
 	if err != nil {
-		return nil, err
+		if p.ownDir != "" {
+			os.RemoveAll(p.ownDir)
+		}
+		return nil, &SpecError{"Code", err}
 	}
-	p := &pool{rt: rt, spec: s, lang: lang, codeDir: dir, idleAt: map[*instance]time.Time{}, all: map[*instance]bool{}}
+	p.codeDir = dir
 	switch lang {
 	case langPython:
-		p.argv = []string{interp, "-u", pyBoot}
+		p.argv = []string{interp, "-u", rt.pyBoot}
 	case langNode:
-		p.argv = []string{interp, nodeBoot}
+		p.argv = []string{interp, rt.nodeBoot}
 	case langProvided:
 		p.argv = []string{filepath.Join(dir, "bootstrap")}
 		if _, err := os.Stat(p.argv[0]); err != nil {
-			return nil, fmt.Errorf("runtime %s needs an executable named bootstrap in %s", s.Runtime, dir)
+			p.removeDir()
+			return nil, &SpecError{"Code", fmt.Errorf("runtime %s needs an executable named bootstrap in %s", s.Runtime, dir)}
 		}
 	}
 	if (lang == langPython || lang == langNode) && !strings.Contains(s.Handler, ".") {
@@ -245,48 +450,67 @@ var reservedEnv = map[string]bool{
 	"AWS_SESSION_TOKEN": true, "AWS_LAMBDA_RUNTIME_API": true, "LAMBDA_TASK_ROOT": true, "LAMBDA_RUNTIME_DIR": true,
 }
 
-// lookup finds a function by name, logical ID, ARN or partial ARN; the
-// qualifier must be $LATEST (apigw has no published versions).
-func (rt *Runtime) lookup(ref string) (*pool, error) {
-	name, qualifier := splitQualifier(ref)
-	p := rt.pools[name]
-	if p == nil {
+// Functions is one template load's view of its functions: the gateway's
+// AWS_PROXY integrations and the Invoke API of that load call through it, so
+// a request finishes against the functions it started with.
+type Functions struct {
+	local  map[string]*pool   // by name, logical ID and ARN
+	remote map[string]Invoker // by name, logical ID and ARN
+}
+
+var _ Invoker = (*Functions)(nil)
+
+// NewFunctions is a view of remote invokers only (no local runtime).
+func NewFunctions(remote map[string]Invoker) *Functions {
+	return &Functions{local: map[string]*pool{}, remote: maps.Clone(remote)}
+}
+
+// lookupLocal finds a local function by name, logical ID, ARN or partial
+// ARN; the qualifier must be $LATEST (apigw has no published versions).
+func (f *Functions) lookupLocal(ref string) (*pool, error) {
+	if p := f.local[ref]; p != nil {
+		return p, nil
+	}
+	r, err := funcref.Parse(ref)
+	if err != nil {
 		return nil, ErrNotFound
 	}
-	if qualifier != "" && qualifier != "$LATEST" {
+	p := f.local[r.Name]
+	if p == nil || r.Qualifier != "" && r.Qualifier != "$LATEST" {
 		return nil, ErrNotFound
 	}
 	return p, nil
 }
 
-// splitQualifier splits NAME[:QUALIFIER], ARN[:QUALIFIER] and partial ARNs
-// (ACCOUNT:function:NAME) into the function name and the qualifier.
-func splitQualifier(ref string) (name, qualifier string) {
-	if i := strings.Index(ref, "function:"); i >= 0 {
-		rest := ref[i+len("function:"):]
-		name, qualifier, _ = strings.Cut(rest, ":")
-		return name, qualifier
+// Has reports whether a function is in the view, local or remote.
+func (f *Functions) Has(ref string) bool {
+	if _, err := f.lookupLocal(ref); err == nil {
+		return true
 	}
-	name, qualifier, _ = strings.Cut(ref, ":")
-	return name, qualifier
+	return f.remoteFor(ref) != nil
 }
 
-// Has reports whether the runtime runs a function.
-func (rt *Runtime) Has(ref string) bool { _, err := rt.lookup(ref); return err == nil }
+func (f *Functions) remoteFor(ref string) Invoker {
+	if inv := f.remote[ref]; inv != nil {
+		return inv
+	}
+	if r, err := funcref.Parse(ref); err == nil {
+		return f.remote[r.Name]
+	}
+	return nil
+}
 
 // Invoke implements Invoker.
-func (rt *Runtime) Invoke(ctx context.Context, function string, payload []byte) (Result, error) {
-	return rt.invoke(ctx, function, payload, false)
+func (f *Functions) Invoke(ctx context.Context, function string, payload []byte) (Result, error) {
+	return f.invoke(ctx, function, payload, false)
 }
 
-// InvokeWithLog is Invoke that also returns the tail of the invocation's log.
-func (rt *Runtime) InvokeWithLog(ctx context.Context, function string, payload []byte) (Result, error) {
-	return rt.invoke(ctx, function, payload, true)
-}
-
-func (rt *Runtime) invoke(ctx context.Context, function string, payload []byte, wantLog bool) (Result, error) {
-	p, err := rt.lookup(function)
+func (f *Functions) invoke(ctx context.Context, function string, payload []byte, wantLog bool) (Result, error) {
+	p, err := f.lookupLocal(function)
 	if err != nil {
+		if inv := f.remoteFor(function); inv != nil {
+			return inv.Invoke(ctx, function, payload)
+		}
 		return Result{}, fmt.Errorf("%w: %s", err, function)
 	}
 	if len(payload) > maxPayload {
@@ -301,10 +525,29 @@ func (rt *Runtime) invoke(ctx context.Context, function string, payload []byte, 
 	return res, err
 }
 
-// Health lists failing functions: the reason each last failed to start.
+// Functions is the committed view.
+func (rt *Runtime) Functions() *Functions { return rt.view.Load() }
+
+// Has reports whether the runtime runs a function.
+func (rt *Runtime) Has(ref string) bool { _, err := rt.view.Load().lookupLocal(ref); return err == nil }
+
+// Invoke implements Invoker, on the committed functions.
+func (rt *Runtime) Invoke(ctx context.Context, function string, payload []byte) (Result, error) {
+	return rt.view.Load().invoke(ctx, function, payload, false)
+}
+
+// InvokeWithLog is Invoke that also returns the tail of the invocation's log.
+func (rt *Runtime) InvokeWithLog(ctx context.Context, function string, payload []byte) (Result, error) {
+	return rt.view.Load().invoke(ctx, function, payload, true)
+}
+
+// Health lists failing functions of the committed set: the reason each
+// last failed to start.
 func (rt *Runtime) Health() map[string]string {
 	out := map[string]string{}
-	for _, p := range rt.list {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	for _, p := range rt.current {
 		if msg := p.health.get(); msg != "" {
 			out["function "+p.spec.Name] = msg
 		}
@@ -312,30 +555,38 @@ func (rt *Runtime) Health() map[string]string {
 	return out
 }
 
-// Instances reports a function's running and idle instances.
+// Instances reports a committed function's running and idle instances.
 func (rt *Runtime) Instances(function string) (total, idle int) {
-	p, err := rt.lookup(function)
+	p, err := rt.view.Load().lookupLocal(function)
 	if err != nil {
 		return 0, 0
 	}
 	return p.stats()
 }
 
-// Close ends every instance and removes the work folder.
+// Close ends every instance and asynchronous invocation and removes the
+// work folder.
 func (rt *Runtime) Close() {
-	select {
-	case <-rt.stop:
+	rt.mu.Lock()
+	if rt.closed {
+		rt.mu.Unlock()
 		return
-	default:
-		close(rt.stop)
 	}
-	for _, p := range rt.list {
-		p.close()
+	rt.closed = true
+	close(rt.stop)
+	pools := make([]*pool, 0, len(rt.live))
+	for p := range rt.live {
+		pools = append(pools, p)
 	}
+	rt.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, p := range pools {
+		wg.Add(1)
+		go func() { defer wg.Done(); p.close() }()
+	}
+	wg.Wait()
 	rt.wg.Wait()
-	if rt.ownDir {
-		os.RemoveAll(rt.workDir)
-	}
+	os.RemoveAll(rt.workDir)
 }
 
 // reaper ends idle instances from time to time.
@@ -348,11 +599,24 @@ func (rt *Runtime) reaper() {
 		case <-rt.stop:
 			return
 		case <-t.C:
-			for _, p := range rt.list {
+			rt.mu.Lock()
+			pools := make([]*pool, 0, len(rt.live))
+			for p := range rt.live {
+				pools = append(pools, p)
+			}
+			rt.mu.Unlock()
+			for _, p := range pools {
 				p.reap(rt.opts.IdleTimeout)
 			}
 		}
 	}
+}
+
+// forget drops a retired pool that has no instance left.
+func (rt *Runtime) forget(p *pool) {
+	rt.mu.Lock()
+	delete(rt.live, p)
+	rt.mu.Unlock()
 }
 
 func (rt *Runtime) logFunction(name, requestID, line string) {

@@ -269,17 +269,6 @@ func TestCallerGivesUp(t *testing.T) {
 	}
 }
 
-func TestSplitQualifier(t *testing.T) {
-	for _, c := range []struct{ in, name, q string }{
-		{"fn", "fn", ""}, {"fn:live", "fn", "live"}, {"arn:aws:lambda:us-east-1:123456789012:function:fn", "fn", ""},
-		{"arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST", "fn", "$LATEST"}, {"123456789012:function:fn", "fn", ""},
-	} {
-		if n, q := splitQualifier(c.in); n != c.name || q != c.q {
-			t.Errorf("%s: %s %s", c.in, n, q)
-		}
-	}
-}
-
 func TestHealthBeforeFirstInvocation(t *testing.T) {
 	ok := Spec{Name: "ok", Runtime: "python3.12", Handler: "index.handler", Inline: "def handler(e, c):\n    return 1\n", Timeout: 3 * time.Second}
 	missing := Spec{Name: "missing", Runtime: "python3.12", Handler: "nope.handler", Inline: "def handler(e, c):\n    return 1\n", Timeout: 3 * time.Second}

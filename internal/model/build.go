@@ -1,8 +1,9 @@
 package model
 
 import (
+	"cmp"
+	"encoding/json"
 	"fmt"
-	"net/url"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -10,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apigw/apigw/internal/router"
+	"github.com/apigw/apigw/internal/funcref"
 	"github.com/apigw/apigw/internal/template"
 )
 
@@ -27,34 +28,64 @@ type Options struct {
 	Functions                    map[string]FunctionOverride
 }
 
+// Build turns a resolved template into a model: it decodes the
+// CloudFormation resources (Decode), then checks the model's meaning
+// (Validate). The error, when not nil, is a template.ErrorList naming every
+// problem both found, in line order.
+func Build(tpl *template.Template, opts Options) (*Model, error) {
+	m, derrs := decode(tpl, opts)
+	errs := derrs
+	for _, e := range validate(m) {
+		if e.Msg == nothingToServe && e.LogicalID == "" && len(derrs) > 0 {
+			continue // the APIs that failed to decode are reported
+		}
+		errs = append(errs, e)
+	}
+	if len(errs) > 0 {
+		slices.SortStableFunc(errs, func(x, y *template.Error) int { return cmp.Or(x.Line-y.Line, x.Col-y.Col) })
+		return nil, errs
+	}
+	return m, nil
+}
+
+// Decode turns a resolved template's resources into a model without
+// checking its meaning; the error, when not nil, is a template.ErrorList of
+// the template's syntax problems (properties, types, references). The
+// model is returned either way, holding what could be decoded: call
+// Validate before serving it.
+func Decode(tpl *template.Template, opts Options) (*Model, error) {
+	m, errs := decode(tpl, opts)
+	if len(errs) > 0 {
+		return m, errs
+	}
+	return m, nil
+}
+
+// builder is the CloudFormation decoder.
 type builder struct {
 	tpl  *template.Template
 	opts Options
 	errs template.ErrorList
 	m    *Model
 
-	apis       map[string]*RestAPI  // by logical ID
-	apiByID    map[string]*RestAPI  // by id (Ref value)
-	resByID    map[string]*Resource // resource ids, roots included
-	resAPI     map[*Resource]*RestAPI
-	deployAPI  map[string]*RestAPI // deployment id -> API
-	deployLine map[string]int
-	funcs      map[string]*Function // by name, logical ID and ARN
+	apis      map[string]*RestAPI  // by logical ID
+	apiByID   map[string]*RestAPI  // by id (Ref value)
+	resByID   map[string]*Resource // resource ids, roots included
+	resAPI    map[*Resource]*RestAPI
+	deployAPI map[string]*RestAPI  // deployment id -> API
+	funcs     map[string]*Function // by name, logical ID and ARN (the first declared)
 }
 
-// Build turns a resolved template into a model. The error, when not nil, is
-// a template.ErrorList naming every problem found.
-func Build(tpl *template.Template, opts Options) (*Model, error) {
+func decode(tpl *template.Template, opts Options) (*Model, template.ErrorList) {
 	b := &builder{
 		tpl: tpl, opts: opts,
-		m:          &Model{File: tpl.File, Region: opts.Region, AccountID: opts.AccountID},
-		apis:       map[string]*RestAPI{},
-		apiByID:    map[string]*RestAPI{},
-		resByID:    map[string]*Resource{},
-		resAPI:     map[*Resource]*RestAPI{},
-		deployAPI:  map[string]*RestAPI{},
-		deployLine: map[string]int{},
-		funcs:      map[string]*Function{},
+		m:         &Model{File: tpl.File, Region: opts.Region, AccountID: opts.AccountID},
+		apis:      map[string]*RestAPI{},
+		apiByID:   map[string]*RestAPI{},
+		resByID:   map[string]*Resource{},
+		resAPI:    map[*Resource]*RestAPI{},
+		deployAPI: map[string]*RestAPI{},
+		funcs:     map[string]*Function{},
 	}
 	b.m.Notes = append(b.m.Notes, tpl.Notes...)
 	byType := map[string][]*template.Resource{}
@@ -78,26 +109,13 @@ func Build(tpl *template.Template, opts Options) (*Model, error) {
 		b.stage(r)
 	}
 	b.noteAccepted(byType)
-	for _, api := range b.m.RestAPIs {
-		if len(api.Stages) == 0 {
-			b.errs = append(b.errs, &template.Error{File: tpl.File, Line: api.Line, LogicalID: api.LogicalID,
-				Msg: "the API has no stage, so nothing can be served: add an AWS::ApiGateway::Deployment with a StageName (or an AWS::ApiGateway::Stage)"})
-		}
-	}
-	if len(b.m.RestAPIs) == 0 && len(b.errs) == 0 {
-		b.errs = append(b.errs, &template.Error{File: tpl.File, Msg: "the template declares no AWS::ApiGateway::RestApi: nothing to serve"})
-	}
-	if len(b.errs) > 0 {
-		slices.SortStableFunc(b.errs, func(x, y *template.Error) int { return x.Line - y.Line })
-		return nil, b.errs
-	}
-	return b.m, nil
+	return b.m, b.errs
 }
 
 func unsupportedReason(typ string) string {
 	switch {
 	case strings.HasPrefix(typ, "AWS::ApiGatewayV2::"):
-		return "WebSocket and HTTP APIs come in a later version of apigw"
+		return fmt.Sprintf("WebSocket and HTTP APIs (API kinds %s and %s) come in a later version of apigw", KindWebSocket, KindHTTP)
 	case typ == "AWS::ApiGateway::VpcLink":
 		return "VPC links cannot be reproduced locally"
 	case typ == "AWS::Lambda::Url":
@@ -108,21 +126,19 @@ func unsupportedReason(typ string) string {
 	return "not implemented"
 }
 
-func (b *builder) errorf(r *template.Resource, line int, prop, format string, args ...any) {
-	b.errs = append(b.errs, &template.Error{File: b.tpl.File, Line: line, LogicalID: r.LogicalID, Property: prop, Msg: fmt.Sprintf(format, args...)})
+func rpos(r *template.Resource) Pos { return Pos{r.Line, r.Col} }
+
+// errAt reports a problem with a resource's property.
+func (b *builder) errAt(r *template.Resource, at Prop, format string, args ...any) {
+	b.errs = append(b.errs, &template.Error{File: b.tpl.File, Line: at.Line, Col: at.Col, LogicalID: r.LogicalID, Property: at.Path, Msg: fmt.Sprintf(format, args...)})
 }
 
-func (b *builder) errv(r *template.Resource, v *template.Value, prop, format string, args ...any) {
-	line := r.Line
-	if v != nil && v.Line > 0 {
-		line = v.Line
-	}
-	b.errorf(r, line, prop, format, args...)
-}
-
-func (b *builder) decode(r *template.Resource, out any) {
+// decode reads a resource's Properties into out and returns where each
+// property is.
+func (b *builder) decode(r *template.Resource, out any) Props {
 	d := &decoder{file: b.tpl.File, logicalID: r.LogicalID, errs: &b.errs, hints: hints}
-	d.decode(r.Properties, "Properties", out)
+	d.decode(r.Properties, "Properties", rpos(r), out)
+	return d.props
 }
 
 func (b *builder) note(format string, args ...any) {
@@ -131,26 +147,35 @@ func (b *builder) note(format string, args ...any) {
 
 func (b *builder) restAPI(r *template.Resource) {
 	var p cfnRestAPI
-	b.decode(r, &p)
-	api := &RestAPI{ID: APIID(r.LogicalID), LogicalID: r.LogicalID, Name: p.Name, Line: r.Line}
+	props := b.decode(r, &p)
+	at := func(name string) Prop { return props.At(name, rpos(r)) }
+	api := &RestAPI{ID: APIID(r.LogicalID), LogicalID: r.LogicalID, Kind: KindREST, Name: p.Name, Line: r.Line, Col: r.Col, Props: props}
 	if other, ok := b.apiByID[api.ID]; ok {
-		b.errorf(r, r.Line, "", "its API id %q (the logical ID in lower case) is the same as %s's", api.ID, other.LogicalID)
+		b.errAt(r, Prop{Pos: rpos(r)}, "its API id %q (the logical ID in lower case) is the same as %s's", api.ID, other.LogicalID)
 		return
 	}
 	if p.Body != nil || p.BodyS3Location != nil {
-		b.errv(r, r.Properties.Get("Body"), "Properties.Body", "OpenAPI bodies are not supported yet: declare the API with AWS::ApiGateway::Resource and Method resources")
+		name := "Body"
+		if p.Body == nil {
+			name = "BodyS3Location"
+		}
+		b.errAt(r, at(name), "OpenAPI bodies are not supported yet: declare the API with AWS::ApiGateway::Resource and Method resources")
 	}
 	if p.Name == "" && p.Body == nil {
-		b.errorf(r, r.Line, "Properties.Name", "required property Name is missing")
+		b.errAt(r, at("Name"), "required property Name is missing")
 	}
 	if p.CloneFrom != "" {
-		b.errv(r, r.Properties.Get("CloneFrom"), "Properties.CloneFrom", "CloneFrom is not supported: apigw cannot copy an API from an AWS account")
+		b.errAt(r, at("CloneFrom"), "CloneFrom is not supported: apigw cannot copy an API from an AWS account")
 	}
 	if p.ApiKeySourceType != "" && p.ApiKeySourceType != "HEADER" && p.ApiKeySourceType != "AUTHORIZER" {
-		b.errv(r, r.Properties.Get("ApiKeySourceType"), "Properties.ApiKeySourceType", "must be HEADER or AUTHORIZER, not %q", p.ApiKeySourceType)
+		b.errAt(r, at("ApiKeySourceType"), "must be HEADER or AUTHORIZER, not %q", p.ApiKeySourceType)
 	}
 	if p.Policy != nil {
-		b.errv(r, p.Policy, "Properties.Policy", "resource policies are not enforced yet; apigw refuses to serve an API whose policy it cannot apply")
+		api.Policy = policyJSON(p.Policy)
+		if policyEmpty(api.Policy) {
+			b.note("%s: the Policy is empty (no statements): the API has no resource policy", r.LogicalID)
+			api.Policy = ""
+		}
 	}
 	for _, t := range p.BinaryMediaTypes {
 		api.BinaryMediaTypes = append(api.BinaryMediaTypes, strings.ReplaceAll(t, "~1", "/"))
@@ -158,7 +183,7 @@ func (b *builder) restAPI(r *template.Resource) {
 	if p.MinimumCompressionSize != nil {
 		b.note("%s: MinimumCompressionSize is not applied: apigw does not compress responses", r.LogicalID)
 	}
-	api.Root = &Resource{ID: RootResourceID(r.LogicalID), Path: "/", Line: r.Line, Methods: map[string]*Method{}}
+	api.Root = &Resource{ID: RootResourceID(r.LogicalID), Path: "/", Line: r.Line, Col: r.Col, Methods: map[string]*Method{}}
 	b.resByID[api.Root.ID] = api.Root
 	b.resAPI[api.Root] = api
 	b.apis[r.LogicalID] = api
@@ -166,8 +191,50 @@ func (b *builder) restAPI(r *template.Resource) {
 	b.m.RestAPIs = append(b.m.RestAPIs, api)
 }
 
+// policyJSON is a Policy property as JSON text: a string as written (the
+// property may be a JSON string), anything else encoded.
+func policyJSON(v *template.Value) string {
+	if v.Kind == template.String {
+		return v.Str
+	}
+	out, err := json.Marshal(plain(v))
+	if err != nil {
+		return v.Str
+	}
+	return string(out)
+}
+
+// plain is a resolved value as Go's JSON values.
+func plain(v *template.Value) any {
+	switch v.Kind {
+	case template.Map:
+		m := make(map[string]any, len(v.Keys))
+		for _, k := range v.Keys {
+			m[k] = plain(v.Vals[k])
+		}
+		return m
+	case template.List:
+		l := make([]any, len(v.List))
+		for i, it := range v.List {
+			l[i] = plain(it)
+		}
+		return l
+	case template.Number:
+		if json.Valid([]byte(v.Str)) {
+			return json.RawMessage(v.Str)
+		}
+		return v.Str
+	case template.Bool:
+		b, _ := v.Boolean()
+		return b
+	case template.String:
+		return v.Str
+	}
+	return nil
+}
+
 // apiRef finds the API a RestApiId property names.
-func (b *builder) apiRef(r *template.Resource, prop string) *RestAPI {
+func (b *builder) apiRef(r *template.Resource, props Props, prop string) *RestAPI {
 	v := r.Properties.Get(prop)
 	if v == nil || !v.IsScalar() {
 		return nil // the decoder reported it
@@ -175,27 +242,28 @@ func (b *builder) apiRef(r *template.Resource, prop string) *RestAPI {
 	if api := b.apiByID[v.Str]; api != nil {
 		return api
 	}
-	b.errv(r, v, "Properties."+prop, "%q is not a RestApi of this template (use !Ref of an AWS::ApiGateway::RestApi)", v.Str)
+	b.errAt(r, props.At(prop, rpos(r)), "%q is not a RestApi of this template (use !Ref of an AWS::ApiGateway::RestApi)", v.Str)
 	return nil
 }
 
 type pendingResource struct {
-	r   *template.Resource
-	p   cfnResource
-	res *Resource
-	api *RestAPI
+	r     *template.Resource
+	p     cfnResource
+	props Props
+	res   *Resource
+	api   *RestAPI
 }
 
+// resources links AWS::ApiGateway::Resources to their APIs and parents and
+// gives each its path; Validate checks the trees.
 func (b *builder) resources(rs []*template.Resource) {
 	var pending []*pendingResource
 	for _, r := range rs {
 		pr := &pendingResource{r: r}
-		b.decode(r, &pr.p)
-		pr.api = b.apiRef(r, "RestApiId")
-		pr.res = &Resource{ID: ResourceID(r.LogicalID), LogicalID: r.LogicalID, PathPart: pr.p.PathPart, Line: r.Line, Methods: map[string]*Method{}}
-		if err := router.ValidatePart(pr.p.PathPart); err != nil && pr.p.PathPart != "" {
-			b.errv(r, r.Properties.Get("PathPart"), "Properties.PathPart", "%v", err)
-		}
+		pr.props = b.decode(r, &pr.p)
+		pr.api = b.apiRef(r, pr.props, "RestApiId")
+		pr.res = &Resource{ID: ResourceID(r.LogicalID), LogicalID: r.LogicalID, PathPart: pr.p.PathPart, Line: r.Line, Col: r.Col,
+			Props: pr.props, Methods: map[string]*Method{}}
 		b.resByID[pr.res.ID] = pr.res
 		pending = append(pending, pr)
 	}
@@ -205,13 +273,13 @@ func (b *builder) resources(rs []*template.Resource) {
 			continue
 		}
 		parent := b.resByID[pr.p.ParentId]
-		pv := pr.r.Properties.Get("ParentId")
+		at := pr.props.At("ParentId", rpos(pr.r))
 		switch {
 		case parent == nil:
-			b.errv(pr.r, pv, "Properties.ParentId", "%q is not a resource of this template (use !GetAtt Api.RootResourceId or !Ref of an AWS::ApiGateway::Resource)", pr.p.ParentId)
+			b.errAt(pr.r, at, "%q is not a resource of this template (use !GetAtt Api.RootResourceId or !Ref of an AWS::ApiGateway::Resource)", pr.p.ParentId)
 			continue
 		case parent.LogicalID == "" && b.resAPI[parent] != pr.api:
-			b.errv(pr.r, pv, "Properties.ParentId", "the parent is the root of another API (%s) than RestApiId (%s)", b.resAPI[parent].LogicalID, pr.api.LogicalID)
+			b.errAt(pr.r, at, "the parent is the root of another API (%s) than RestApiId (%s)", b.resAPI[parent].LogicalID, pr.api.LogicalID)
 			continue
 		}
 		pr.res.Parent = parent
@@ -226,7 +294,7 @@ func (b *builder) resources(rs []*template.Resource) {
 		n := pr.res
 		for n != nil && n.LogicalID != "" {
 			if seen[n] {
-				b.errorf(pr.r, pr.r.Line, "Properties.ParentId", "the resource is its own ancestor")
+				b.errAt(pr.r, pr.props.At("ParentId", rpos(pr.r)), "the resource is its own ancestor")
 				parts = nil
 				break
 			}
@@ -238,16 +306,13 @@ func (b *builder) resources(rs []*template.Resource) {
 			continue
 		}
 		if api := b.resAPI[n]; api != pr.api {
-			b.errorf(pr.r, pr.r.Line, "Properties.ParentId", "the parent belongs to another API than RestApiId")
+			b.errAt(pr.r, pr.props.At("ParentId", rpos(pr.r)), "the parent belongs to another API than RestApiId")
 			continue
 		}
 		slices.Reverse(parts)
 		pr.res.Path = "/" + strings.Join(parts, "/")
 	}
-	// Check each API's tree as API Gateway would (one {param} per level,
-	// {proxy+} last, no duplicate paths).
 	for _, api := range b.m.RestAPIs {
-		var tree router.Tree[*Resource]
 		var list []*Resource
 		for _, pr := range pending {
 			if pr.api == api && pr.res.Path != "" {
@@ -255,101 +320,62 @@ func (b *builder) resources(rs []*template.Resource) {
 			}
 		}
 		slices.SortStableFunc(list, func(a, c *Resource) int { return strings.Compare(a.Path, c.Path) })
-		api.Resources = append(api.Resources, api.Root)
-		for _, res := range list {
-			if err := tree.Insert(res.Path, res); err != nil {
-				b.errs = append(b.errs, &template.Error{File: b.tpl.File, Line: res.Line, LogicalID: res.LogicalID, Property: "Properties.PathPart", Msg: err.Error()})
-				continue
-			}
-			api.Resources = append(api.Resources, res)
-		}
+		api.Resources = append(append(api.Resources, api.Root), list...)
 	}
 }
 
-var httpMethods = []string{"ANY", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"}
-
 func (b *builder) method(r *template.Resource) {
 	var p cfnMethod
-	b.decode(r, &p)
-	api := b.apiRef(r, "RestApiId")
+	props := b.decode(r, &p)
+	at := func(name string) Prop { return props.At(name, rpos(r)) }
+	api := b.apiRef(r, props, "RestApiId")
 	if api == nil {
 		return
 	}
 	res := b.resByID[p.ResourceId]
 	if res == nil || b.resAPI[res] != api {
 		if p.ResourceId != "" {
-			b.errv(r, r.Properties.Get("ResourceId"), "Properties.ResourceId", "%q is not a resource of API %s (use !Ref of an AWS::ApiGateway::Resource or !GetAtt %s.RootResourceId)", p.ResourceId, api.LogicalID, api.LogicalID)
+			b.errAt(r, at("ResourceId"), "%q is not a resource of API %s (use !Ref of an AWS::ApiGateway::Resource or !GetAtt %s.RootResourceId)", p.ResourceId, api.LogicalID, api.LogicalID)
 		}
 		return
 	}
-	m := &Method{LogicalID: r.LogicalID, ID: shortID("method/"+r.LogicalID, 10), Line: r.Line, HTTPMethod: strings.ToUpper(p.HttpMethod),
-		Resource: res, AuthorizationType: "NONE", OperationName: p.OperationName, RequestParameters: p.RequestParameters,
+	m := &Method{LogicalID: r.LogicalID, ID: shortID("method/"+r.LogicalID, 10), Line: r.Line, Col: r.Col, Props: props,
+		HTTPMethod: strings.ToUpper(p.HttpMethod), Resource: res, AuthorizationType: p.AuthorizationType,
+		AuthorizerID: p.AuthorizerId, AuthorizationScopes: p.AuthorizationScopes, APIKeyRequired: p.ApiKeyRequired,
+		RequestValidatorID: p.RequestValidatorId, OperationName: p.OperationName, RequestParameters: p.RequestParameters,
 		MethodResponses: map[int]*MethodResponse{}}
-	if !slices.Contains(httpMethods, m.HTTPMethod) {
-		b.errv(r, r.Properties.Get("HttpMethod"), "Properties.HttpMethod", "%q is not an HTTP method API Gateway accepts (%s)", p.HttpMethod, strings.Join(httpMethods, ", "))
-		return
+	if m.AuthorizationType == "" {
+		m.AuthorizationType = "NONE"
 	}
-	if other := res.Methods[m.HTTPMethod]; other != nil {
-		b.errorf(r, r.Line, "Properties.HttpMethod", "%s %s is already declared by %s", m.HTTPMethod, res.Path, other.LogicalID)
-		return
-	}
-	// Fail closed: a method whose access control apigw does not enforce yet
-	// is refused, never served open.
-	switch p.AuthorizationType {
-	case "", "NONE":
-		if p.AuthorizerId != "" || len(p.AuthorizationScopes) > 0 {
-			b.note("%s: AuthorizerId/AuthorizationScopes are set but AuthorizationType is NONE: the method is open, as in API Gateway", r.LogicalID)
-		}
-	case "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS":
-		b.errv(r, r.Properties.Get("AuthorizationType"), "Properties.AuthorizationType",
-			"AuthorizationType %s is not enforced yet; apigw refuses to serve the method rather than serve it unauthenticated (use NONE to serve it open on purpose)", p.AuthorizationType)
-	default:
-		b.errv(r, r.Properties.Get("AuthorizationType"), "Properties.AuthorizationType", "%q is not an authorization type (NONE, AWS_IAM, CUSTOM or COGNITO_USER_POOLS)", p.AuthorizationType)
-	}
-	if p.ApiKeyRequired {
-		b.errv(r, r.Properties.Get("ApiKeyRequired"), "Properties.ApiKeyRequired",
-			"API keys are not enforced yet; apigw refuses to serve the method rather than serve it without its key check")
-	}
-	if p.RequestValidatorId != "" {
-		b.errv(r, r.Properties.Get("RequestValidatorId"), "Properties.RequestValidatorId",
-			"request validation is not implemented yet; apigw refuses to serve the method rather than pass unvalidated requests")
-	}
-	for k := range p.RequestParameters {
-		if !requestParamRe.MatchString(k) {
-			b.errv(r, r.Properties.Get("RequestParameters").Get(k), "Properties.RequestParameters."+k,
-				"must look like method.request.{path|querystring|multivaluequerystring|header|multivalueheader}.NAME")
-		}
+	if m.AuthorizationType == "NONE" && (p.AuthorizerId != "" || len(p.AuthorizationScopes) > 0) {
+		b.note("%s: AuthorizerId/AuthorizationScopes are set but AuthorizationType is NONE: the method is open, as in API Gateway", r.LogicalID)
 	}
 	for i, mr := range p.MethodResponses {
+		prop := fmt.Sprintf("MethodResponses[%d]", i)
 		code, err := statusCode(mr.StatusCode)
-		prop := fmt.Sprintf("Properties.MethodResponses[%d]", i)
 		if err != nil {
-			b.errv(r, r.Properties.Get("MethodResponses"), prop+".StatusCode", "%v", err)
+			b.errAt(r, at(prop+".StatusCode"), "%v", err)
 			continue
 		}
 		resp := &MethodResponse{StatusCode: code, Headers: map[string]bool{}}
 		for k, req := range mr.ResponseParameters {
 			name, ok := strings.CutPrefix(k, "method.response.header.")
 			if !ok || name == "" {
-				b.errv(r, r.Properties.Get("MethodResponses"), prop+".ResponseParameters."+k, "must look like method.response.header.NAME")
+				b.errAt(r, at(prop+".ResponseParameters."+k), "must look like method.response.header.NAME")
 				continue
 			}
 			resp.Headers[name] = req
 		}
 		m.MethodResponses[code] = resp
 	}
-	if p.Integration == nil {
-		b.errorf(r, r.Line, "Properties.Integration", "the method has no Integration; API Gateway cannot deploy a method without one")
-		return
+	if p.Integration != nil {
+		m.Integration = b.integration(r, m, p.Integration)
 	}
-	m.Integration = b.integration(r, m, p.Integration)
-	if m.Integration == nil {
-		return
+	api.Methods = append(api.Methods, m)
+	if res.Methods[m.HTTPMethod] == nil {
+		res.Methods[m.HTTPMethod] = m
 	}
-	res.Methods[m.HTTPMethod] = m
 }
-
-var requestParamRe = regexp.MustCompile(`^method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.[^.\s][^\s]*$`)
 
 func statusCode(s string) (int, error) {
 	n, err := strconv.Atoi(s)
@@ -359,128 +385,44 @@ func statusCode(s string) (int, error) {
 	return n, nil
 }
 
-var lambdaURIRe = regexp.MustCompile(`^arn:[a-z-]+:apigateway:[^:]*:lambda:path/2015-03-31/functions/(.+)/invocations$`)
-
 func (b *builder) integration(r *template.Resource, m *Method, p *cfnIntegration) *Integration {
-	iv := r.Properties.Get("Integration")
-	line := r.Line
-	if iv != nil {
-		line = iv.Line
-	}
+	at := func(name string) Prop { return m.Props.At("Integration."+name, rpos(r)) }
+	ip := m.Props.At("Integration", rpos(r))
 	in := &Integration{Type: IntegrationType(strings.ToUpper(p.Type)), URI: p.Uri, HTTPMethod: strings.ToUpper(p.IntegrationHttpMethod),
-		RequestTemplates: p.RequestTemplates, PassthroughBehavior: p.PassthroughBehavior, Timeout: 29 * time.Second, Line: line}
-	at := func(name string) *template.Value {
-		if v := iv.Get(name); v != nil {
-			return v
-		}
-		return iv
-	}
-	prop := "Properties.Integration."
-	ok := true
-	fail := func(name, format string, args ...any) {
-		b.errv(r, at(name), prop+name, format, args...)
-		ok = false
-	}
+		RequestTemplates: p.RequestTemplates, PassthroughBehavior: p.PassthroughBehavior, ConnectionType: p.ConnectionType,
+		ContentHandling: p.ContentHandling, Timeout: 29 * time.Second, Line: ip.Line, Col: ip.Col}
 	if p.TimeoutInMillis != nil {
-		if *p.TimeoutInMillis < 50 || *p.TimeoutInMillis > 29000 {
-			fail("TimeoutInMillis", "must be from 50 to 29000 milliseconds, not %d", *p.TimeoutInMillis)
-		}
 		in.Timeout = time.Duration(*p.TimeoutInMillis) * time.Millisecond
 	}
-	if p.ConnectionType == "VPC_LINK" {
-		fail("ConnectionType", "VPC_LINK integrations cannot be reproduced locally")
+	if in.Type == AWSProxy {
+		b.lambdaTarget(r, in)
 	}
-	switch in.Type {
-	case HTTPProxy, HTTP:
-		if in.HTTPMethod == "" {
-			fail("IntegrationHttpMethod", "required for %s integrations", in.Type)
-		} else if !slices.Contains(httpMethods, in.HTTPMethod) {
-			fail("IntegrationHttpMethod", "%q is not an HTTP method", p.IntegrationHttpMethod)
-		}
-		u, err := url.Parse(strings.NewReplacer("${", "", "}", "", "{", "", "}", "").Replace(p.Uri))
-		if p.Uri == "" {
-			fail("Uri", "required for %s integrations", in.Type)
-		} else if err != nil || (u.Scheme != "http" && u.Scheme != "https" && !strings.HasPrefix(p.Uri, "${stageVariables.")) {
-			fail("Uri", "%q is not an http:// or https:// URL", p.Uri)
-		}
-	case AWSProxy:
-		if in.HTTPMethod != "POST" {
-			fail("IntegrationHttpMethod", "must be POST for AWS_PROXY (Lambda is invoked with POST), not %q", p.IntegrationHttpMethod)
-		}
-		mm := lambdaURIRe.FindStringSubmatch(p.Uri)
-		if mm == nil {
-			fail("Uri", "%q is not a Lambda invocation URI (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations)", p.Uri)
-			break
-		}
-		in.Function = mm[1]
-		if !strings.Contains(in.Function, "${stageVariables.") {
-			f := b.lookupFunction(in.Function)
-			if f == nil && !b.remoteFunction(in.Function) {
-				fail("Uri", "function %q is not declared in the template; declare it, or point --config functions.NAME.endpoint at an Invoke API", in.Function)
-			}
-			in.Target = f
-		}
-	case Mock:
-		if len(p.IntegrationResponses) == 0 {
-			b.note("%s: the MOCK integration has no IntegrationResponses, so every request gets 500 Internal server error (as in API Gateway)", r.LogicalID)
-		}
-	case "AWS":
-		fail("Type", "AWS service integrations (including non-proxy Lambda) are not supported yet; use AWS_PROXY for Lambda")
-	case "":
-		fail("Type", "required property Type is missing")
-	default:
-		fail("Type", "%q is not an integration type (AWS, AWS_PROXY, HTTP, HTTP_PROXY, MOCK)", p.Type)
-	}
-	// Request parameter mappings.
+	// Request parameter mappings (their meaning is Validate's).
 	keys := make([]string, 0, len(p.RequestParameters))
 	for k := range p.RequestParameters {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		pm, err := parseMapping(k, p.RequestParameters[k], m)
+		pm, err := ParseMapping(k, p.RequestParameters[k])
 		if err != nil {
-			b.errv(r, at("RequestParameters").Get(k), prop+"RequestParameters."+k, "%v", err)
-			ok = false
+			b.errAt(r, at("RequestParameters."+k), "%v", err)
 			continue
 		}
 		in.RequestParameters = append(in.RequestParameters, pm)
 	}
-	if in.Type == HTTP || in.Type == HTTPProxy {
-		// Every {name} in the URI must be mapped, as API Gateway requires.
-		for _, name := range uriPlaceholders(p.Uri) {
-			if !slices.ContainsFunc(in.RequestParameters, func(pm ParamMapping) bool { return pm.Target == "path" && pm.TargetName == name }) {
-				fail("Uri", "the URI has {%s} but RequestParameters maps no integration.request.path.%s (add integration.request.path.%s: method.request.path.%s)", name, name, name, name)
+	if in.Type == Mock {
+		for ct, t := range p.RequestTemplates {
+			if code, err := MockStatus(t); err == nil && !isVTL(t) {
+				if in.MockStatus == nil {
+					in.MockStatus = map[string]int{}
+				}
+				in.MockStatus[ct] = code
 			}
 		}
-	}
-	for ct, t := range p.RequestTemplates {
-		if in.Type != Mock && in.Type != HTTP {
-			continue
+		if len(p.IntegrationResponses) == 0 {
+			b.note("%s: the MOCK integration has no IntegrationResponses, so every request gets 500 Internal server error (as in API Gateway)", r.LogicalID)
 		}
-		if isVTL(t) {
-			b.errv(r, at("RequestTemplates").Get(ct), prop+"RequestTemplates."+ct, "VTL mapping templates are not supported yet; only static templates are")
-			ok = false
-			continue
-		}
-		if in.Type == Mock {
-			code, err := MockStatus(t)
-			if err != nil {
-				b.errv(r, at("RequestTemplates").Get(ct), prop+"RequestTemplates."+ct, "%v (a MOCK request template selects the integration response with its statusCode)", err)
-				ok = false
-				continue
-			}
-			if in.MockStatus == nil {
-				in.MockStatus = map[string]int{}
-			}
-			in.MockStatus[ct] = code
-		}
-	}
-	if p.PassthroughBehavior != "" && !slices.Contains([]string{"WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"}, p.PassthroughBehavior) {
-		fail("PassthroughBehavior", "must be WHEN_NO_MATCH, WHEN_NO_TEMPLATES or NEVER, not %q", p.PassthroughBehavior)
-	}
-	if p.ContentHandling != "" {
-		fail("ContentHandling", "ContentHandling conversions are not supported yet")
 	}
 	// Integration responses: API Gateway ignores them for proxy types.
 	if in.Type == HTTPProxy || in.Type == AWSProxy {
@@ -489,114 +431,102 @@ func (b *builder) integration(r *template.Resource, m *Method, p *cfnIntegration
 		}
 	} else {
 		for i, ir := range p.IntegrationResponses {
-			resp, err := b.integrationResponse(r, m, ir, fmt.Sprintf("%sIntegrationResponses[%d]", prop, i), at("IntegrationResponses"))
-			if err {
-				ok = false
-				continue
+			if resp := b.integrationResponse(r, m, ir, fmt.Sprintf("Integration.IntegrationResponses[%d]", i)); resp != nil {
+				in.Responses = append(in.Responses, resp)
 			}
-			in.Responses = append(in.Responses, resp)
 		}
 	}
 	if p.CacheKeyParameters != nil || p.CacheNamespace != "" {
 		b.note("%s: CacheKeyParameters/CacheNamespace are not applied: stage caching is not implemented yet", r.LogicalID)
 	}
-	if !ok {
-		return nil
-	}
 	return in
 }
 
-func (b *builder) integrationResponse(r *template.Resource, m *Method, ir cfnIntegResp, prop string, v *template.Value) (*IntegrationResponse, bool) {
-	bad := false
+// lambdaTarget finds the function an AWS_PROXY integration's URI names:
+// one of the template's, or one --config sends to an Invoke API. Whether the
+// URI and the function are right is Validate's.
+func (b *builder) lambdaTarget(r *template.Resource, in *Integration) {
+	fn, err := funcref.InvocationFunction(in.URI)
+	if err != nil {
+		return
+	}
+	in.Function = fn
+	if strings.Contains(fn, "${stageVariables.") {
+		return // known once the stage is
+	}
+	in.Target = b.lookupFunction(fn)
+	in.Remote = b.remoteFunction(fn)
+	if ref, err := funcref.Parse(fn); err == nil {
+		in.Qualifier = ref.Qualifier
+	}
+	if in.Target != nil && !in.Remote && in.Qualifier != "" && in.Qualifier != funcref.Latest {
+		if o, ok := b.override(in.Target); !ok || o.Endpoint == "" {
+			b.note("%s: the integration calls %s:%s; apigw runs one version of %s (its code), whatever the qualifier", r.LogicalID, in.Target.Name, in.Qualifier, in.Target.LogicalID)
+		}
+	}
+}
+
+// sub are the props below prefix, keyed without it; "" is prefix's own.
+func sub(props Props, prefix string) Props {
+	out := Props{}
+	if pr, ok := props[prefix]; ok {
+		out[""] = pr
+	}
+	for k, v := range props {
+		if rest, ok := strings.CutPrefix(k, prefix); ok && (strings.HasPrefix(rest, ".") || strings.HasPrefix(rest, "[")) {
+			out[strings.TrimPrefix(rest, ".")] = v
+		}
+	}
+	return out
+}
+
+func (b *builder) integrationResponse(r *template.Resource, m *Method, ir cfnIntegResp, prop string) *IntegrationResponse {
+	props := sub(m.Props, prop)
+	at := func(name string) Prop { return props.At(name, rpos(r)) }
 	code, err := statusCode(ir.StatusCode)
 	if err != nil {
-		b.errv(r, v, prop+".StatusCode", "%v", err)
-		return nil, true
+		b.errAt(r, at("StatusCode"), "%v", err)
+		return nil
 	}
-	resp := &IntegrationResponse{StatusCode: code, Pattern: ir.SelectionPattern, Templates: ir.ResponseTemplates}
+	resp := &IntegrationResponse{StatusCode: code, Pattern: ir.SelectionPattern, Templates: ir.ResponseTemplates, Props: props}
 	if ir.SelectionPattern != "" {
-		re, err := regexp.Compile(`^(?:` + ir.SelectionPattern + `)$`)
-		if err != nil {
-			b.errv(r, v, prop+".SelectionPattern", "not a valid regular expression: %v", err)
-			bad = true
-		}
-		resp.Selection = re
-	}
-	mr := m.MethodResponses[code]
-	if mr == nil {
-		b.errv(r, v, prop+".StatusCode", "no MethodResponses entry has StatusCode %d; API Gateway needs the method response before an integration response can use it", code)
-		bad = true
+		resp.Selection, _ = regexp.Compile(`^(?:` + ir.SelectionPattern + `)$`) // Validate reports a bad one
 	}
 	keys := make([]string, 0, len(ir.ResponseParameters))
 	for k := range ir.ResponseParameters {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	bad := false
 	for _, k := range keys {
 		src := ir.ResponseParameters[k]
 		name, ok := strings.CutPrefix(k, "method.response.header.")
 		if !ok || name == "" {
-			b.errv(r, v, prop+".ResponseParameters."+k, "must look like method.response.header.NAME")
+			b.errAt(r, at("ResponseParameters."+k), "must look like method.response.header.NAME")
 			bad = true
 			continue
 		}
-		if mr != nil {
-			if _, declared := mr.Headers[name]; !declared {
-				b.errv(r, v, prop+".ResponseParameters."+k, "method response %d does not declare method.response.header.%s (add it to MethodResponses[].ResponseParameters)", code, name)
-				bad = true
-			}
-		}
-		h := ResponseHeader{Name: name}
+		h := ResponseHeader{Name: name, Source: src}
 		switch {
 		case len(src) >= 2 && src[0] == '\'' && src[len(src)-1] == '\'':
 			h.Static, h.Value = true, src[1:len(src)-1]
 		case strings.HasPrefix(src, "integration.response.header."):
 			h.SourceHeader = strings.TrimPrefix(src, "integration.response.header.")
-		default:
-			b.errv(r, v, prop+".ResponseParameters."+k, "%q: only 'static' values (in single quotes) and integration.response.header.NAME are supported yet", src)
-			bad = true
-			continue
 		}
 		resp.Headers = append(resp.Headers, h)
 	}
-	for ct, t := range ir.ResponseTemplates {
-		if isVTL(t) {
-			b.errv(r, v, prop+".ResponseTemplates."+ct, "VTL mapping templates are not supported yet; only static templates are")
-			bad = true
-		}
+	if bad {
+		return nil
 	}
-	return resp, bad
+	return resp
 }
 
-// isVTL reports whether a mapping template uses Velocity (variables or
-// directives), which apigw does not evaluate yet.
-func isVTL(t string) bool {
-	return strings.ContainsAny(t, "$#")
-}
-
-var placeholderRe = regexp.MustCompile(`\{([^{}$]+)\}`)
-
-// uriPlaceholders lists {name} placeholders of a URI, leaving out
-// ${stageVariables.x}.
-func uriPlaceholders(uri string) []string {
-	var out []string
-	for _, m := range placeholderRe.FindAllStringSubmatchIndex(uri, -1) {
-		if m[0] > 0 && uri[m[0]-1] == '$' {
-			continue
-		}
-		out = append(out, uri[m[2]:m[3]])
-	}
-	return out
-}
-
-var contextVars = map[string]bool{
-	"requestId": true, "extendedRequestId": true, "stage": true, "httpMethod": true, "resourcePath": true,
-	"resourceId": true, "path": true, "apiId": true, "accountId": true, "domainName": true, "domainPrefix": true,
-	"protocol": true, "requestTime": true, "requestTimeEpoch": true, "deploymentId": true,
-	"identity.sourceIp": true, "identity.userAgent": true,
-}
-
-func parseMapping(key, src string, m *Method) (ParamMapping, error) {
+// ParseMapping reads one integration request parameter mapping,
+// integration.request.{path|querystring|header|multivalue...}.NAME: SOURCE,
+// as API Gateway writes them in CloudFormation and in OpenAPI alike. What
+// the mapping means for the method (whether the source is declared, is
+// supported yet) is Validate's.
+func ParseMapping(key, src string) (ParamMapping, error) {
 	var pm ParamMapping
 	rest, ok := strings.CutPrefix(key, "integration.request.")
 	if !ok {
@@ -606,9 +536,6 @@ func parseMapping(key, src string, m *Method) (ParamMapping, error) {
 	if !ok || pm.TargetName == "" || !slices.Contains([]string{"path", "querystring", "header", "multivaluequerystring", "multivalueheader"}, pm.Target) {
 		return pm, fmt.Errorf("must look like integration.request.{path|querystring|header}.NAME")
 	}
-	if pm.Target == "multivaluequerystring" || pm.Target == "multivalueheader" {
-		return pm, fmt.Errorf("%s mappings are not supported yet", pm.Target)
-	}
 	pm.SourceString = src
 	switch {
 	case len(src) >= 2 && src[0] == '\'' && src[len(src)-1] == '\'':
@@ -616,36 +543,19 @@ func parseMapping(key, src string, m *Method) (ParamMapping, error) {
 	case strings.HasPrefix(src, "method.request."):
 		kind, name, _ := strings.Cut(strings.TrimPrefix(src, "method.request."), ".")
 		switch kind {
-		case "path":
-			if !strings.Contains(m.Resource.Path, "{"+name+"}") && !strings.Contains(m.Resource.Path, "{"+name+"+}") {
-				return pm, fmt.Errorf("%s: the resource path %s has no {%s}", src, m.Resource.Path, name)
-			}
-		case "querystring", "multivaluequerystring", "header", "multivalueheader":
-			if _, declared := m.RequestParameters[src]; !declared {
-				return pm, fmt.Errorf("%s is not declared in the method's RequestParameters (API Gateway: Invalid mapping expression)", src)
-			}
-			if kind == "multivaluequerystring" || kind == "multivalueheader" {
-				return pm, fmt.Errorf("%s: multi-value sources are not supported yet", src)
+		case "path", "querystring", "multivaluequerystring", "header", "multivalueheader":
+			if name == "" {
+				return pm, fmt.Errorf("%q names no parameter", src)
 			}
 		case "body":
-			if name != "" {
-				return pm, fmt.Errorf("%s: JSONPath body mappings are not supported yet", src)
-			}
 		default:
 			return pm, fmt.Errorf("%q is not a method request parameter (method.request.{path|querystring|header|body}...)", src)
-		}
-		if kind != "body" && name == "" {
-			return pm, fmt.Errorf("%q names no parameter", src)
 		}
 		pm.SourceKind, pm.SourceName = kind, name
 	case strings.HasPrefix(src, "stageVariables."):
 		pm.SourceKind, pm.SourceName = "stageVariables", strings.TrimPrefix(src, "stageVariables.")
 	case strings.HasPrefix(src, "context."):
-		name := strings.TrimPrefix(src, "context.")
-		if !contextVars[name] {
-			return pm, fmt.Errorf("context variable %q is not supported", name)
-		}
-		pm.SourceKind, pm.SourceName = "context", name
+		pm.SourceKind, pm.SourceName = "context", strings.TrimPrefix(src, "context.")
 	default:
 		return pm, fmt.Errorf("%q is not a mapping source ('static', method.request.*, stageVariables.*, context.*)", src)
 	}
@@ -654,31 +564,20 @@ func parseMapping(key, src string, m *Method) (ParamMapping, error) {
 
 func (b *builder) function(r *template.Resource) {
 	var p cfnFunction
-	b.decode(r, &p)
+	props := b.decode(r, &p)
+	at := func(name string) Prop { return props.At(name, rpos(r)) }
 	rc := &template.RefContext{LogicalID: r.LogicalID, StackName: b.opts.StackName}
-	f := &Function{LogicalID: r.LogicalID, Line: r.Line, Name: p.FunctionName, Runtime: p.Runtime, Handler: p.Handler,
+	f := &Function{LogicalID: r.LogicalID, Line: r.Line, Col: r.Col, Props: props, Name: p.FunctionName, Runtime: p.Runtime, Handler: p.Handler,
 		Timeout: 3 * time.Second, MemorySize: 128, Architectures: p.Architectures, ReservedConcurrency: -1}
 	if f.Name == "" {
 		f.Name = physicalName(rc, 64)
 	}
-	f.CodeLine, f.RuntimeLine = r.Line, r.Line
-	if v := r.Properties.Get("Code"); v != nil && v.Line > 0 {
-		f.CodeLine = v.Line
-	}
-	if v := r.Properties.Get("Runtime"); v != nil && v.Line > 0 {
-		f.RuntimeLine = v.Line
-	}
+	f.CodeLine, f.RuntimeLine = at("Code").Line, at("Runtime").Line
 	f.ARN = fmt.Sprintf("arn:%s:lambda:%s:%s:function:%s", Partition(b.opts.Region), b.opts.Region, b.opts.AccountID, f.Name)
 	if p.Timeout != nil {
-		if *p.Timeout < 1 || *p.Timeout > 900 {
-			b.errv(r, r.Properties.Get("Timeout"), "Properties.Timeout", "must be from 1 to 900 seconds, not %d", *p.Timeout)
-		}
 		f.Timeout = time.Duration(*p.Timeout) * time.Second
 	}
 	if p.MemorySize != nil {
-		if *p.MemorySize < 128 || *p.MemorySize > 10240 {
-			b.errv(r, r.Properties.Get("MemorySize"), "Properties.MemorySize", "must be from 128 to 10240 MB, not %d", *p.MemorySize)
-		}
 		f.MemorySize = *p.MemorySize
 	}
 	if p.ReservedConcurrentExecutions != nil {
@@ -695,10 +594,11 @@ func (b *builder) function(r *template.Resource) {
 	case code.Kind == template.Map:
 		for _, k := range code.Keys {
 			v := code.Vals[k]
+			kat := Prop{Path: "Properties.Code." + k, Pos: keyPos(code, k, at("Code").Pos)}
 			switch k {
 			case "ZipFile":
 				if v.Kind != template.String {
-					b.errv(r, v, "Properties.Code.ZipFile", "expected the function's source as a string, got a %s (a pre-processor directive such as Rain::Embed must run before apigw reads the template)", v.Kind)
+					b.errAt(r, kat, "expected the function's source as a string, got a %s (a pre-processor directive such as Rain::Embed must run before apigw reads the template)", v.Kind)
 					continue
 				}
 				f.Code.ZipFile = v.Str
@@ -710,34 +610,37 @@ func (b *builder) function(r *template.Resource) {
 				f.Code.ImageURI = str(v)
 			case "S3ObjectVersion", "SourceKMSKeyArn":
 			default:
-				b.errv(r, v, "Properties.Code."+k, "unknown property %s (Code takes ZipFile, S3Bucket/S3Key/S3ObjectVersion or ImageUri)", k)
+				b.errAt(r, kat, "unknown property %s (Code takes ZipFile, S3Bucket/S3Key/S3ObjectVersion or ImageUri)", k)
 			}
 		}
 	default:
-		b.errv(r, code, "Properties.Code", "expected a map (ZipFile, S3Bucket/S3Key) or a local path, got a %s", code.Kind)
+		b.errAt(r, at("Code"), "expected a map (ZipFile, S3Bucket/S3Key) or a local path, got a %s", code.Kind)
 	}
 	if o, ok := b.override(f); ok && o.Code != "" {
 		f.Code = Code{Path: o.Code}
 	}
 	for _, key := range []string{f.Name, f.LogicalID, f.ARN} {
-		if other := b.funcs[key]; other != nil && other != f {
-			b.errorf(r, r.Line, "Properties.FunctionName", "function name %q is also used by %s", f.Name, other.LogicalID)
-			return
+		if b.funcs[key] == nil {
+			b.funcs[key] = f // Validate refuses the names two functions share
 		}
-		b.funcs[key] = f
 	}
 	b.m.Functions = append(b.m.Functions, f)
 }
 
 // remoteFunction reports whether --config names an endpoint for a function
-// the template does not declare.
+// reference (its name, logical ID or ARN as written).
 func (b *builder) remoteFunction(ref string) bool {
-	name := ref
-	if i := strings.Index(ref, "function:"); i >= 0 {
-		name, _, _ = strings.Cut(ref[i+len("function:"):], ":")
+	keys := []string{ref}
+	if r, err := funcref.Parse(ref); err == nil {
+		keys = append(keys, r.Name)
 	}
-	for _, key := range []string{ref, name} {
+	for _, key := range keys {
 		if o, ok := b.opts.Functions[key]; ok && o.Endpoint != "" {
+			return true
+		}
+	}
+	if f := b.lookupFunction(ref); f != nil {
+		if o, ok := b.override(f); ok && o.Endpoint != "" {
 			return true
 		}
 	}
@@ -765,63 +668,69 @@ func (b *builder) localPath(p string) string {
 	return p
 }
 
-// lookupFunction resolves a function name, ARN or partial ARN (with an
-// optional version or alias qualifier) the way Lambda does.
 func (b *builder) lookupFunction(ref string) *Function {
 	return LookupFunction(b.funcs, ref)
 }
 
-// LookupFunction resolves name, ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER])
-// or partial ARN (ACCOUNT:function:NAME) against a table by name, logical ID and ARN.
+// LookupFunction resolves a function reference against a table by name,
+// logical ID and ARN: the reference as written first, then the name
+// funcref.Parse finds in it (a name, NAME:QUALIFIER, an ARN or a partial ARN,
+// with or without a qualifier; the qualifier is not checked here).
 func LookupFunction(funcs map[string]*Function, ref string) *Function {
 	if f := funcs[ref]; f != nil {
 		return f
 	}
-	name := ref
-	if i := strings.Index(ref, "function:"); i >= 0 {
-		name = ref[i+len("function:"):]
-		if j := strings.IndexByte(name, ':'); j >= 0 {
-			name = name[:j] // qualifier ($LATEST, a version or an alias)
-		}
+	r, err := funcref.Parse(ref)
+	if err != nil {
+		return nil
 	}
-	return funcs[name]
+	return funcs[r.Name]
 }
 
 func (b *builder) deployment(r *template.Resource) {
 	var p cfnDeployment
-	b.decode(r, &p)
-	api := b.apiRef(r, "RestApiId")
+	props := b.decode(r, &p)
+	at := func(name string) Prop { return props.At(name, rpos(r)) }
+	api := b.apiRef(r, props, "RestApiId")
 	if api == nil {
 		return
 	}
 	id := DeploymentID(r.LogicalID)
 	b.deployAPI[id] = api
 	if p.DeploymentCanarySettings != nil {
-		b.errv(r, p.DeploymentCanarySettings, "Properties.DeploymentCanarySettings", "canary deployments are not supported")
+		b.errAt(r, at("DeploymentCanarySettings"), "canary deployments are not supported")
 	}
 	if p.StageDescription != nil && p.StageName == "" {
-		b.errv(r, r.Properties.Get("StageDescription"), "Properties.StageDescription", "StageDescription needs StageName")
+		b.errAt(r, at("StageDescription"), "StageDescription needs StageName")
 	}
 	if p.StageName == "" {
 		return
 	}
-	st := &Stage{Name: p.StageName, LogicalID: r.LogicalID, Line: r.Line, DeploymentID: id}
+	// The stage's props: StageName, and its StageDescription's as its own.
+	sp := sub(props, "StageDescription")
+	delete(sp, "")
+	sp[""] = props[""]
+	if pr, ok := props["StageName"]; ok {
+		sp["StageName"] = pr
+	}
+	st := &Stage{Name: p.StageName, LogicalID: r.LogicalID, Line: r.Line, Col: r.Col, Props: sp, DeploymentID: id}
 	if sd := p.StageDescription; sd != nil {
 		st.Description = sd.Description
 		st.Variables = sd.Variables
 		b.stageNotes(r.LogicalID, sd.CacheClusterEnabled || sd.CachingEnabled, sd.MethodSettings, sd.ThrottlingBurstLimit != nil || sd.ThrottlingRateLimit != nil,
-			sd.AccessLogSetting != nil, sd.TracingEnabled, sd.CanarySetting != nil)
+			sd.AccessLogSetting != nil, sd.TracingEnabled)
 		if sd.CanarySetting != nil {
-			b.errv(r, sd.CanarySetting, "Properties.StageDescription.CanarySetting", "canary settings are not supported")
+			b.errAt(r, at("StageDescription.CanarySetting"), "canary settings are not supported")
 		}
 	}
-	b.addStage(r, api, st, r.Properties.Get("StageName"))
+	api.Stages = append(api.Stages, st)
 }
 
 func (b *builder) stage(r *template.Resource) {
 	var p cfnStage
-	b.decode(r, &p)
-	api := b.apiRef(r, "RestApiId")
+	props := b.decode(r, &p)
+	at := func(name string) Prop { return props.At(name, rpos(r)) }
+	api := b.apiRef(r, props, "RestApiId")
 	if api == nil {
 		return
 	}
@@ -832,51 +741,25 @@ func (b *builder) stage(r *template.Resource) {
 		b.note("%s: the stage has no StageName; apigw serves it as /%s/", r.LogicalID, name)
 	}
 	if p.DeploymentId == "" {
-		b.errorf(r, r.Line, "Properties.DeploymentId", "the stage has no DeploymentId; API Gateway serves a stage only through a deployment")
+		b.errAt(r, at("DeploymentId"), "the stage has no DeploymentId; API Gateway serves a stage only through a deployment")
 		return
 	}
 	if dapi := b.deployAPI[p.DeploymentId]; dapi == nil {
-		b.errv(r, r.Properties.Get("DeploymentId"), "Properties.DeploymentId", "%q is not a Deployment of this template", p.DeploymentId)
+		b.errAt(r, at("DeploymentId"), "%q is not a Deployment of this template", p.DeploymentId)
 		return
 	} else if dapi != api {
-		b.errv(r, r.Properties.Get("DeploymentId"), "Properties.DeploymentId", "the deployment belongs to %s, not to %s", dapi.LogicalID, api.LogicalID)
+		b.errAt(r, at("DeploymentId"), "the deployment belongs to %s, not to %s", dapi.LogicalID, api.LogicalID)
 		return
 	}
-	st := &Stage{Name: name, LogicalID: r.LogicalID, Line: r.Line, DeploymentID: p.DeploymentId, Description: p.Description, Variables: p.Variables}
-	b.stageNotes(r.LogicalID, p.CacheClusterEnabled, p.MethodSettings, false, p.AccessLogSetting != nil, p.TracingEnabled, false)
+	st := &Stage{Name: name, LogicalID: r.LogicalID, Line: r.Line, Col: r.Col, Props: props, DeploymentID: p.DeploymentId, Description: p.Description, Variables: p.Variables}
+	b.stageNotes(r.LogicalID, p.CacheClusterEnabled, p.MethodSettings, false, p.AccessLogSetting != nil, p.TracingEnabled)
 	if p.CanarySetting != nil {
-		b.errv(r, p.CanarySetting, "Properties.CanarySetting", "canary settings are not supported")
-	}
-	b.addStage(r, api, st, r.Properties.Get("StageName"))
-}
-
-var stageNameRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
-var stageVarNameRe = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
-var stageVarValueRe = regexp.MustCompile(`^[A-Za-z0-9\-._~:/?#&=,]{1,512}$`)
-
-func (b *builder) addStage(r *template.Resource, api *RestAPI, st *Stage, at *template.Value) {
-	if !stageNameRe.MatchString(st.Name) {
-		b.errv(r, at, "Properties.StageName", "stage name %q may hold only letters, digits, '-' and '_' (up to 128)", st.Name)
-		return
-	}
-	for k, v := range st.Variables {
-		if !stageVarNameRe.MatchString(k) {
-			b.errorf(r, r.Line, "Variables."+k, "stage variable names may hold only letters, digits and '_' (up to 64)")
-		}
-		if !stageVarValueRe.MatchString(v) {
-			b.errorf(r, r.Line, "Variables."+k, "stage variable value %q may hold only letters, digits and -._~:/?#&=, (1 to 512)", v)
-		}
-	}
-	for _, other := range api.Stages {
-		if other.Name == st.Name {
-			b.errv(r, at, "Properties.StageName", "stage %q of %s is also declared by %s", st.Name, api.LogicalID, other.LogicalID)
-			return
-		}
+		b.errAt(r, at("CanarySetting"), "canary settings are not supported")
 	}
 	api.Stages = append(api.Stages, st)
 }
 
-func (b *builder) stageNotes(id string, caching bool, ms []cfnMethodSetting, throttle, accessLog, tracing, _ bool) {
+func (b *builder) stageNotes(id string, caching bool, ms []cfnMethodSetting, throttle, accessLog, tracing bool) {
 	for _, s := range ms {
 		caching = caching || s.CachingEnabled
 		throttle = throttle || s.ThrottlingBurstLimit != nil || s.ThrottlingRateLimit != nil

@@ -10,7 +10,9 @@ import (
 
 // decoder turns a resolved property map into a typed struct, strictly: an
 // unknown property, a wrong kind or a missing required property is an error
-// that names the logical ID, the property path and the line.
+// that names the logical ID, the property path, the line and the column.
+// It records where each property is written in props (by path below
+// Properties, as Props says) for the checks that come after.
 //
 // Struct fields carry `cfn:"Name"` or `cfn:"Name,required"`. Supported field
 // types: string, int, int64, float64, bool, *T of those (to tell unset from
@@ -22,24 +24,54 @@ type decoder struct {
 	errs      *template.ErrorList
 	// hints suggest where a misplaced property belongs, keyed by "Struct.Property".
 	hints map[string]string
+	props Props
 }
 
-func (d *decoder) errorf(v *template.Value, path, format string, args ...any) {
-	e := &template.Error{File: d.file, LogicalID: d.logicalID, Property: path, Msg: fmt.Sprintf(format, args...)}
-	if v != nil {
-		e.Line, e.Col = v.Line, v.Col
+func (d *decoder) errorf(at Pos, path, format string, args ...any) {
+	*d.errs = append(*d.errs, &template.Error{File: d.file, Line: at.Line, Col: at.Col, LogicalID: d.logicalID, Property: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// valuePos is where a value is written, or def when it was not (a pseudo
+// parameter's or a parameter default's value).
+func valuePos(v *template.Value, def Pos) Pos {
+	if v != nil && v.Line > 0 {
+		return Pos{v.Line, v.Col}
 	}
-	*d.errs = append(*d.errs, e)
+	return def
+}
+
+// keyPos is where the key of a map entry is written, the place messages
+// about the property point at.
+//
+// template.Value does not record the positions of map keys (only of values:
+// Keys is a []string), so until it does this is the position of the value:
+// on the key's line for a scalar or a flow collection, at the first entry
+// for a block map or list. def (the parent key's position) stands in for a
+// value without one. This is the only place to change when it does.
+func keyPos(parent *template.Value, key string, def Pos) Pos {
+	return valuePos(parent.Get(key), def)
 }
 
 var valueType = reflect.TypeOf((*template.Value)(nil))
 
-// decode fills out (a pointer to a struct) from the map v at path.
-func (d *decoder) decode(v *template.Value, path string, out any) {
-	d.value(v, path, reflect.ValueOf(out).Elem())
+// decode fills out (a pointer to a struct) from the map v (the resource's
+// Properties) at path; at is the resource's position.
+func (d *decoder) decode(v *template.Value, path string, at Pos, out any) {
+	if d.props == nil {
+		d.props = Props{}
+	}
+	d.props[""] = Prop{Path: path, Pos: at}
+	d.value(v, path, "", at, reflect.ValueOf(out).Elem())
 }
 
-func (d *decoder) value(v *template.Value, path string, rv reflect.Value) {
+// record notes where the property rel (below Properties) is.
+func (d *decoder) record(rel, path string, at Pos) {
+	d.props[rel] = Prop{Path: path, Pos: at}
+}
+
+// value decodes v, the property at path (rel below Properties) written at
+// at (its key's position), into rv.
+func (d *decoder) value(v *template.Value, path, rel string, at Pos, rv reflect.Value) {
 	if rv.Type() == valueType {
 		rv.Set(reflect.ValueOf(v))
 		return
@@ -50,67 +82,76 @@ func (d *decoder) value(v *template.Value, path string, rv reflect.Value) {
 	switch rv.Kind() {
 	case reflect.Pointer:
 		n := reflect.New(rv.Type().Elem())
-		d.value(v, path, n.Elem())
-		rv.Set(n)
+		before := len(*d.errs)
+		d.value(v, path, rel, at, n.Elem())
+		if len(*d.errs) == before || rv.Type().Elem().Kind() == reflect.Struct {
+			// A scalar that failed stays unset, so that the checks after
+			// do not report its zero value too.
+			rv.Set(n)
+		}
 	case reflect.String:
 		if !v.IsScalar() {
-			d.errorf(v, path, "expected a string, got a %s", v.Kind)
+			d.errorf(at, path, "expected a string, got a %s", v.Kind)
 			return
 		}
 		rv.SetString(v.Str)
 	case reflect.Int, reflect.Int64:
 		n, err := v.Int()
 		if err != nil {
-			d.errorf(v, path, "%v", err)
+			d.errorf(at, path, "%v", err)
 			return
 		}
 		rv.SetInt(n)
 	case reflect.Float64:
 		f, err := v.Float()
 		if err != nil {
-			d.errorf(v, path, "%v", err)
+			d.errorf(at, path, "%v", err)
 			return
 		}
 		rv.SetFloat(f)
 	case reflect.Bool:
 		b, err := v.Boolean()
 		if err != nil {
-			d.errorf(v, path, "%v", err)
+			d.errorf(at, path, "%v", err)
 			return
 		}
 		rv.SetBool(b)
 	case reflect.Slice:
 		if v.Kind != template.List {
-			d.errorf(v, path, "expected a list, got a %s", v.Kind)
+			d.errorf(at, path, "expected a list, got a %s", v.Kind)
 			return
 		}
 		s := reflect.MakeSlice(rv.Type(), len(v.List), len(v.List))
 		for i, item := range v.List {
-			d.value(item, fmt.Sprintf("%s[%d]", path, i), s.Index(i))
+			ip, ir, iat := fmt.Sprintf("%s[%d]", path, i), fmt.Sprintf("%s[%d]", rel, i), valuePos(item, at)
+			d.record(ir, ip, iat)
+			d.value(item, ip, ir, iat, s.Index(i))
 		}
 		rv.Set(s)
 	case reflect.Map:
 		if v.Kind != template.Map {
-			d.errorf(v, path, "expected a map, got a %s", v.Kind)
+			d.errorf(at, path, "expected a map, got a %s", v.Kind)
 			return
 		}
 		m := reflect.MakeMapWithSize(rv.Type(), len(v.Keys))
 		for _, k := range v.Keys {
 			ev := reflect.New(rv.Type().Elem()).Elem()
-			d.value(v.Vals[k], path+"."+k, ev)
+			kp, kr, kat := path+"."+k, join(rel, k), keyPos(v, k, at)
+			d.record(kr, kp, kat)
+			d.value(v.Vals[k], kp, kr, kat, ev)
 			m.SetMapIndex(reflect.ValueOf(k), ev)
 		}
 		rv.Set(m)
 	case reflect.Struct:
-		d.structValue(v, path, rv)
+		d.structValue(v, path, rel, at, rv)
 	default:
 		panic("model: unsupported field type " + rv.Type().String())
 	}
 }
 
-func (d *decoder) structValue(v *template.Value, path string, rv reflect.Value) {
+func (d *decoder) structValue(v *template.Value, path, rel string, at Pos, rv reflect.Value) {
 	if v.Kind != template.Map {
-		d.errorf(v, path, "expected a map of properties, got a %s", v.Kind)
+		d.errorf(at, path, "expected a map of properties, got a %s", v.Kind)
 		return
 	}
 	t := rv.Type()
@@ -125,10 +166,12 @@ func (d *decoder) structValue(v *template.Value, path string, rv reflect.Value) 
 		known[name] = f.Index
 		names = append(names, name)
 		if opts == "required" && v.Get(name) == nil {
-			d.errorf(v, join(path, name), "required property %s is missing", name)
+			// Not written: point at the map's own key.
+			d.errorf(at, join(path, name), "required property %s is missing", name)
 		}
 	}
 	for _, k := range v.Keys {
+		kat := keyPos(v, k, at)
 		i, ok := known[k]
 		if !ok {
 			msg := fmt.Sprintf("unknown property %s", k)
@@ -137,10 +180,11 @@ func (d *decoder) structValue(v *template.Value, path string, rv reflect.Value) 
 			} else if s := suggest(k, names); s != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", s)
 			}
-			d.errorf(v.Vals[k], join(path, k), "%s", msg)
+			d.errorf(kat, join(path, k), "%s", msg)
 			continue
 		}
-		d.value(v.Vals[k], join(path, k), rv.FieldByIndex(i))
+		d.record(join(rel, k), join(path, k), kat)
+		d.value(v.Vals[k], join(path, k), join(rel, k), kat, rv.FieldByIndex(i))
 	}
 }
 

@@ -1,7 +1,14 @@
-// Package model turns resolved CloudFormation resources into typed API
-// Gateway APIs, stages, resources, methods, integrations and functions, and
-// validates them. It knows nothing of HTTP serving; the gateway compiles the
-// model into its request path.
+// Package model is apigw's typed view of what a template declares: APIs,
+// stages, resources, methods, integrations and functions. It knows nothing
+// of HTTP serving; the gateway compiles the model into its request path.
+//
+// Two steps make a model. A decoder turns a source into model structs and
+// reports what is wrong with the source's syntax: unknown properties, wrong
+// types, missing required properties, references that do not resolve
+// (Decode, in build.go, reads CloudFormation resources; OpenAPI bodies and SAM
+// come later). Validate then checks the model's meaning, whatever produced
+// it: stages, routes, integrations, and the features apigw does not enforce
+// yet, which it refuses (fail closed) rather than serve unprotected.
 package model
 
 import (
@@ -14,6 +21,8 @@ type Model struct {
 	File      string
 	Region    string
 	AccountID string
+	// RestAPIs are the APIs, every kind (each says its Kind; REST only, for
+	// now).
 	RestAPIs  []*RestAPI
 	Functions []*Function
 	// Notes are things the template declares that apigw accepts but does not
@@ -21,17 +30,50 @@ type Model struct {
 	Notes []string
 }
 
-// RestAPI is one AWS::ApiGateway::RestApi.
+// APIKind is the kind of an API: API Gateway's REST APIs (version 1), and
+// its HTTP and WebSocket APIs (version 2).
+type APIKind string
+
+const (
+	// KindREST is a REST API (AWS::ApiGateway::RestApi): resources, methods,
+	// integrations, stages through deployments.
+	KindREST APIKind = "REST"
+	// KindHTTP is an HTTP API (AWS::ApiGatewayV2::Api, ProtocolType HTTP):
+	// not served yet.
+	KindHTTP APIKind = "HTTP"
+	// KindWebSocket is a WebSocket API (AWS::ApiGatewayV2::Api, ProtocolType
+	// WEBSOCKET): not served yet.
+	KindWebSocket APIKind = "WEBSOCKET"
+)
+
+// Supported reports whether apigw serves APIs of the kind.
+func (k APIKind) Supported() bool { return k == KindREST }
+
+// RestAPI is one API; its Kind says which (REST for
+// AWS::ApiGateway::RestApi, the only kind decoded and served yet). The
+// Resource/Method/Integration tree below is a REST API's.
 type RestAPI struct {
 	ID        string // the logical ID in lower case (CONTRACT.md)
 	LogicalID string
+	Kind      APIKind
 	Name      string
-	Line      int
+	// Line and Col locate the declaration (the logical ID); Props its
+	// properties.
+	Line, Col int
+	Props     Props
 	// BinaryMediaTypes as written ("image/png", "*/*"; SAM's "~1" is decoded).
 	BinaryMediaTypes []string
-	Root             *Resource
-	Resources        []*Resource // every resource, root first, in path order
-	Stages           []*Stage
+	// Policy is the resource policy as JSON, "" when there is none. An empty
+	// policy ("", {}, no statements) is none; Validate refuses any other,
+	// which apigw does not enforce yet.
+	Policy    string
+	Root      *Resource
+	Resources []*Resource // every resource, root first, in path order
+	// Methods are every method of the API in declaration order, including
+	// those Validate refuses (two for one route); Resource.Methods holds the
+	// first for each route.
+	Methods []*Method
+	Stages  []*Stage
 }
 
 // Resource is one path in an API's resource tree.
@@ -41,7 +83,8 @@ type Resource struct {
 	Path      string // "/users/{id}"
 	PathPart  string
 	Parent    *Resource
-	Line      int
+	Line, Col int
+	Props     Props
 	Methods   map[string]*Method // by HTTP method; "ANY" for ANY
 }
 
@@ -49,13 +92,21 @@ type Resource struct {
 type Method struct {
 	LogicalID  string
 	ID         string
-	Line       int
+	Line, Col  int
+	Props      Props  // the method's properties, its Integration's included ("Integration.Uri")
 	HTTPMethod string // upper case; "ANY"
 	Resource   *Resource
-	// AuthorizationType is NONE: apigw refuses methods whose authorization it
-	// does not enforce yet, so nothing reaches the gateway unprotected.
-	AuthorizationType string
-	OperationName     string
+	// AuthorizationType as declared ("NONE" when not). Validate refuses
+	// every other value, as apigw does not enforce authorization yet: nothing
+	// reaches the gateway unprotected.
+	AuthorizationType   string
+	AuthorizerID        string
+	AuthorizationScopes []string
+	// APIKeyRequired and RequestValidatorID are refused by Validate (not
+	// enforced yet).
+	APIKeyRequired     bool
+	RequestValidatorID string
+	OperationName      string
 	// RequestParameters are the method.request.* parameters declared, with
 	// whether each is required.
 	RequestParameters map[string]bool
@@ -90,9 +141,13 @@ type Integration struct {
 	// Function is the Lambda function an AWS_PROXY integration calls: its
 	// name, ARN or partial ARN as taken from the URI (may hold
 	// ${stageVariables.x}); Target is the template's function when the name
-	// resolves to one at load time.
-	Function string
-	Target   *Function
+	// resolves to one at load time; Qualifier is the reference's version or
+	// alias ("" when none or unknown until a stage is); Remote says --config
+	// names an Invoke API endpoint for it.
+	Function  string
+	Target    *Function
+	Qualifier string
+	Remote    bool
 	// RequestParameters maps integration.request.{path,querystring,header}.X
 	// to its source, in a stable order.
 	RequestParameters []ParamMapping
@@ -102,10 +157,15 @@ type Integration struct {
 	// content type.
 	MockStatus          map[string]int
 	PassthroughBehavior string
-	Responses           []*IntegrationResponse
-	Timeout             time.Duration
-	// Line of the Integration property, for messages.
-	Line int
+	// ConnectionType (INTERNET, VPC_LINK) and ContentHandling as declared;
+	// Validate refuses VPC links and content conversions.
+	ConnectionType  string
+	ContentHandling string
+	Responses       []*IntegrationResponse
+	Timeout         time.Duration
+	// Line and Col of the Integration property, for messages; its
+	// properties are in the method's Props ("Integration.Uri").
+	Line, Col int
 }
 
 // ParamMapping is one integration request parameter mapping.
@@ -129,6 +189,9 @@ type IntegrationResponse struct {
 	// backend header, in a stable order.
 	Headers   []ResponseHeader
 	Templates map[string]string // content type -> static body
+	// Props locate StatusCode, SelectionPattern, ResponseParameters.NAME and
+	// ResponseTemplates.TYPE; "" is the response itself.
+	Props Props
 }
 
 // ResponseHeader is one method.response.header mapping.
@@ -137,13 +200,19 @@ type ResponseHeader struct {
 	Static       bool
 	Value        string // the static value, without quotes
 	SourceHeader string // integration.response.header.X
+	// Source is the mapping as written; Validate refuses the sources that
+	// are neither Static nor SourceHeader.
+	Source string
 }
 
 // Stage is a deployed stage of an API.
 type Stage struct {
-	Name         string
-	LogicalID    string // the Stage or Deployment that declares it
-	Line         int
+	Name      string
+	LogicalID string // the Stage or Deployment that declares it
+	Line, Col int
+	// Props locate StageName and Variables.NAME (a Deployment's are below
+	// its StageDescription; the paths say so).
+	Props        Props
 	DeploymentID string
 	Description  string
 	Variables    map[string]string
@@ -152,7 +221,8 @@ type Stage struct {
 // Function is one AWS::Lambda::Function.
 type Function struct {
 	LogicalID string
-	Line      int
+	Line, Col int
+	Props     Props
 	// CodeLine and RuntimeLine locate the Code and Runtime properties.
 	CodeLine, RuntimeLine int
 	Name                  string

@@ -58,9 +58,9 @@ func TestBuildErrors(t *testing.T) {
       ResourceId: !Ref Users
       HttpMethod: GET
       AuthorizationType: NONE
-`, []string{"t.yaml:17: Get.Properties.Integration: the method has no Integration"}},
+`, []string{"t.yaml:17:3: Get.Properties.Integration: the method has no Integration"}},
 		{"cache on deployment", strings.Replace(head, "      StageName: prod\n", "      StageName: prod\n      CacheClusterEnabled: true\n", 1), []string{
-			"t.yaml:17:", "Deployment.Properties.CacheClusterEnabled: unknown property CacheClusterEnabled: it belongs in the Deployment's StageDescription"}},
+			"t.yaml:17:28: Deployment.Properties.CacheClusterEnabled: unknown property CacheClusterEnabled: it belongs in the Deployment's StageDescription"}},
 		{"typo suggestion", head + `  Get:
     Type: AWS::ApiGateway::Method
     Properties:
@@ -69,7 +69,7 @@ func TestBuildErrors(t *testing.T) {
       HttpMethod: GET
       AuthorizationTyp: NONE
       Integration: {Type: MOCK}
-`, []string{"t.yaml:23:", "unknown property AuthorizationTyp (did you mean AuthorizationType?)"}},
+`, []string{"t.yaml:23:25: Get.Properties.AuthorizationTyp: unknown property AuthorizationTyp (did you mean AuthorizationType?)"}},
 		{"iam refused", head + `  Get:
     Type: AWS::ApiGateway::Method
     Properties:
@@ -78,7 +78,7 @@ func TestBuildErrors(t *testing.T) {
       HttpMethod: GET
       AuthorizationType: AWS_IAM
       Integration: {Type: MOCK}
-`, []string{"t.yaml:23: Get.Properties.AuthorizationType: AuthorizationType AWS_IAM is not enforced yet"}},
+`, []string{"t.yaml:23:26: Get.Properties.AuthorizationType: AuthorizationType AWS_IAM is not enforced yet"}},
 		{"api key refused", head + `  Get:
     Type: AWS::ApiGateway::Method
     Properties:
@@ -100,7 +100,7 @@ func TestBuildErrors(t *testing.T) {
       RestApiId: !Ref Api
       ParentId: !Ref Proxy
       PathPart: x
-`, []string{"t.yaml:23: Child.Properties.PathPart: greedy path part {proxy+} must be the last part of /users/{proxy+}/x"}},
+`, []string{"t.yaml:28:17: Child.Properties.PathPart: greedy path part {proxy+} must be the last part of /users/{proxy+}/x"}},
 		{"two params", head + `  A:
     Type: AWS::ApiGateway::Resource
     Properties: {RestApiId: !Ref Api, ParentId: !Ref Users, PathPart: '{id}'}
@@ -166,7 +166,7 @@ func TestBuildErrors(t *testing.T) {
       HttpMethod: GET
       AuthorizationType: aws_iam
       Integration: {Type: MOCK}
-`, []string{"t.yaml:23: Get.Properties.AuthorizationType: \"aws_iam\" is not an authorization type"}},
+`, []string{"t.yaml:23:26: Get.Properties.AuthorizationType: \"aws_iam\" is not an authorization type"}},
 		{"zipfile not a string", head + `  Fn:
     Type: AWS::Lambda::Function
     Properties:
@@ -175,7 +175,7 @@ func TestBuildErrors(t *testing.T) {
       Handler: index.handler
       Code:
         ZipFile: {"Rain::Embed": handler.py}
-`, []string{"t.yaml:24: Fn.Properties.Code.ZipFile: expected the function's source as a string, got a map"}},
+`, []string{"t.yaml:24:18: Fn.Properties.Code.ZipFile: expected the function's source as a string, got a map"}},
 		{"websocket", head + `  Ws:
     Type: AWS::ApiGatewayV2::Api
     Properties: {Name: ws, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}
@@ -184,7 +184,7 @@ func TestBuildErrors(t *testing.T) {
   Api:
     Type: AWS::ApiGateway::RestApi
     Properties: {Name: api}
-`, []string{"t.yaml:2: Api: the API has no stage"}},
+`, []string{"t.yaml:2:3: Api: the API has no stage"}},
 		{"stage without deployment", head + `  Stage:
     Type: AWS::ApiGateway::Stage
     Properties: {RestApiId: !Ref Api, StageName: dev}
@@ -244,7 +244,7 @@ func TestBuildErrors(t *testing.T) {
 				}
 			}
 			for _, e := range list {
-				if e.File != "t.yaml" || e.Line == 0 {
+				if e.File != "t.yaml" || e.Line == 0 || e.Col == 0 {
 					t.Errorf("error without a location: %v", e)
 				}
 			}
@@ -320,7 +320,11 @@ func dump(m *Model) string {
 					fmt.Fprintf(&b, "      request template %s: %s\n", ct, tpl)
 				}
 				for _, ir := range in.Responses {
-					fmt.Fprintf(&b, "      response %d pattern=%q headers=%v templates=%v\n", ir.StatusCode, ir.Pattern, ir.Headers, ir.Templates)
+					var hs []string // as the goldens were written (before ResponseHeader.Source)
+					for _, h := range ir.Headers {
+						hs = append(hs, fmt.Sprintf("{%s %t %s %s}", h.Name, h.Static, h.Value, h.SourceHeader))
+					}
+					fmt.Fprintf(&b, "      response %d pattern=%q headers=[%s] templates=%v\n", ir.StatusCode, ir.Pattern, strings.Join(hs, " "), ir.Templates)
 				}
 			}
 		}

@@ -48,13 +48,20 @@ func str(v *template.Value) string {
 
 // physicalName is CloudFormation's generated name for a resource without an
 // explicit name: AWS appends a random suffix; apigw leaves it out so names are
-// stable across runs.
+// stable across runs. Characters a name may not hold (a stack name taken
+// from a file name may have '.' or ' ') become '-', as a stack name cannot
+// have them in AWS.
 func physicalName(rc *template.RefContext, max int) string {
-	n := rc.StackName + "-" + rc.LogicalID
+	n := []byte(rc.StackName + "-" + rc.LogicalID)
+	for i, c := range n {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			n[i] = '-'
+		}
+	}
 	if len(n) > max {
 		n = n[:max]
 	}
-	return n
+	return string(n)
 }
 
 func scalar(s string) *template.Value { return &template.Value{Kind: template.String, Str: s} }

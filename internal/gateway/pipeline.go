@@ -1,0 +1,247 @@
+package gateway
+
+import (
+	"strings"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// The request pipeline, in API Gateway's order. This file is the one place
+// that order is written; each stage lives in its own file and knows nothing
+// of the others.
+//
+//	listener         framing.go: bare-LF header blocks refused at once
+//	front end        fasthttp's limits (Server); read errors -> handleReadError
+//	request checks   frontEnd: request target, percent-encoding, dot segments, header size
+//	extra handlers   the generation's Extra (Lambda Invoke API, later @connections)
+//	API and stage    selectStage: Host {apiId}.execute-api.localhost, else the stage name
+//	route            route: resource tree lookup, method (ANY), method ARN limit
+//	--- per method: the chain compiled by buildChain, methodStages in order ---
+//	authorizer       (issue 14: AWS_IAM, COGNITO_USER_POOLS, CUSTOM)
+//	API key          (issue 14)
+//	throttle         (issue 14: usage plan, stage and method settings)
+//	quota            (issue 14)
+//	validation       (issue 15: RequestValidator, models)
+//	cache lookup     (issue 15: wraps the rest; stores on the way back)
+//	integration      integration.go: HTTP/HTTP_PROXY, MOCK, AWS_PROXY, with response mapping
+//	--- back in Handle ---
+//	gateway response writeError, with the API's gateway responses (responses.go)
+//	access log, metrics  Handle: counters by status class (access logs: later)
+
+// Handler serves a call at one point of a method's chain: it writes the
+// answer into the request context, or returns the gateway error to answer.
+type Handler func(c *Call) *Error
+
+// methodStage is one stage of the per-method chain. build returns the
+// stage's wrapper for a method that uses it, and nil for one that does
+// not: such a method's chain does not hold the stage, which then costs it
+// nothing.
+type methodStage struct {
+	name  string
+	build func(m *method) func(next Handler) Handler
+}
+
+// methodStages are the per-method stages before the integration, in API
+// Gateway's order (the list above). Each capability adds its entry at its
+// place; none is there yet.
+var methodStages = []methodStage{}
+
+// buildChain compiles a method's chain: the stages it uses, in order,
+// around its integration.
+func buildChain(m *method, stages []methodStage) Handler {
+	h := Handler(m.integ.Serve)
+	for i := len(stages) - 1; i >= 0; i-- {
+		if wrap := stages[i].build(m); wrap != nil {
+			h = wrap(h)
+			m.stages = append([]string{stages[i].name}, m.stages...)
+		}
+	}
+	return h
+}
+
+// Handle serves one data-plane request on the current generation.
+func (g *Gateway) Handle(ctx *fasthttp.RequestCtx) {
+	g.stats.Requests.Add(1)
+	c := acquireCall()
+	c.ctx = ctx
+	c.start = time.Now()
+	c.gen = g.gen.Load() // the request finishes on this generation
+	newRequestID(c)
+	h := &ctx.Response.Header
+	h.Set("x-amzn-RequestId", c.requestID)
+	h.SetBytesV("x-amz-apigw-id", c.apigwID[:])
+	if e := c.gen.serve(c); e != nil {
+		if e.Cause != nil && catalogue[e.Type].Is5xx {
+			g.logger.Warn("request failed", "requestId", c.requestID, "error", e.Error())
+		}
+		var a *api
+		if c.stage != nil {
+			a = c.stage.api
+		}
+		writeError(ctx, a, e)
+	}
+	if ctx.Hijacked() {
+		stopFraming(ctx.Conn())
+	}
+	dropLargeBodies(ctx)
+	switch s := ctx.Response.StatusCode(); {
+	case s >= 500:
+		g.stats.Status5xx.Add(1)
+	case s >= 400:
+		g.stats.Status4xx.Add(1)
+	case s >= 300:
+		g.stats.Status3xx.Add(1)
+	default:
+		g.stats.Status2xx.Add(1)
+	}
+	releaseCall(c)
+}
+
+// serve runs the request-level stages, then the method's chain.
+func (gen *Generation) serve(c *Call) *Error {
+	if e := frontEnd(c); e != nil {
+		return e
+	}
+	if x := gen.extraFor(c); x != nil {
+		// Not API Gateway: the handler gives its own ids (Lambda's Invoke
+		// API has x-amzn-RequestId, not x-amz-apigw-id).
+		c.ctx.Response.Header.Del("x-amz-apigw-id")
+		c.ctx.Response.Header.Del("x-amzn-RequestId")
+		x(c.ctx)
+		return nil
+	}
+	if e := gen.selectStage(c); e != nil {
+		return e
+	}
+	if e := route(c); e != nil {
+		return e
+	}
+	return c.method.chain(c)
+}
+
+// frontEnd reads the request target: path and query, checked as API
+// Gateway's front end checks them.
+func frontEnd(c *Call) *Error {
+	ctx := c.ctx
+	uri := string(ctx.Request.Header.RequestURI())
+	// Absolute-form request targets (proxies) carry the scheme and host.
+	if strings.HasPrefix(uri, "http://") || strings.HasPrefix(uri, "https://") {
+		rest := uri[strings.Index(uri, "//")+2:]
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			uri = rest[i:]
+		} else {
+			uri = "/"
+		}
+	}
+	rawPath, rawQuery, _ := strings.Cut(uri, "?")
+	if i := strings.IndexByte(rawQuery, '#'); i >= 0 {
+		rawQuery = rawQuery[:i]
+	}
+	if e := checkPath(rawPath); e != nil {
+		return e
+	}
+	if len(ctx.Request.Header.RawHeaders())+len(uri) > MaxHeaderSize {
+		return errHeaderTooLarge
+	}
+	c.rawPath, c.rawQuery = rawPath, rawQuery
+	return nil
+}
+
+// extraFor finds the extra handler of a path; a Host that names an API
+// always goes to the API.
+func (gen *Generation) extraFor(c *Call) fasthttp.RequestHandler {
+	if len(gen.deps.Extra) == 0 || hostNamesAPI(c.ctx.Host()) {
+		return nil
+	}
+	for _, x := range gen.deps.Extra {
+		if x.Match(c.rawPath) {
+			return x.Handler
+		}
+	}
+	return nil
+}
+
+// selectStage finds the API and stage: from the Host when it names an API,
+// else the one API with a stage of that name.
+func (gen *Generation) selectStage(c *Call) *Error {
+	ctx := c.ctx
+	t := gen.table
+	rawPath := c.rawPath
+	// The stage is the first segment; API Gateway tolerates extra leading slashes.
+	trimmed := strings.TrimLeft(rawPath, "/")
+	stageName, rest, _ := strings.Cut(trimmed, "/")
+	var st *stage
+	if a := apiFromHost(t, ctx.Host()); a != nil {
+		st = a.stages[stageName]
+	} else if hostNamesAPI(ctx.Host()) {
+		return errMissingToken
+	} else if apis := t.byStage[stageName]; len(apis) == 1 {
+		st = apis[0].stages[stageName]
+	}
+	if st == nil {
+		return errMissingToken
+	}
+	c.stage = st
+	// fullPath keeps the path as sent with leading slashes folded; path is
+	// what follows the stage, with its leading slashes folded. Substrings
+	// of the request line, unless there were slashes to fold.
+	if len(rawPath)-len(trimmed) == 1 {
+		c.fullPath = rawPath
+	} else {
+		c.fullPath = "/" + trimmed
+	}
+	switch restTrimmed := strings.TrimLeft(rest, "/"); {
+	case rest == "":
+		c.path = "/"
+	case len(rest)-len(restTrimmed) == 0:
+		// "/stage/x": the slash before x is the one after the stage.
+		c.path = trimmed[len(stageName):]
+	default:
+		c.path = "/" + restTrimmed
+	}
+	return nil
+}
+
+// route finds the method on the stage's resource tree.
+func route(c *Call) *Error {
+	accept, ok := acceptFor[string(c.ctx.Method())]
+	if !ok {
+		return errMissingToken
+	}
+	st := c.stage
+	res, found := st.tree.Lookup(c.path, accept.fn, &c.params)
+	if !found {
+		return errMissingToken
+	}
+	m := res.lookup(accept.name)
+	c.method = m
+	// API Gateway limits the method ARN
+	// (arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH) to 1600 bytes.
+	if st.api.arnPrefixLen+len(st.name)+1+len(accept.name)+len(c.path) > maxMethodARN {
+		return errURITooLong
+	}
+	return nil
+}
+
+// apiFromHost finds the API a Host header names: {apiId}.execute-api.localhost[:port].
+func apiFromHost(t *table, host []byte) *api {
+	h := hostWithoutPort(host)
+	if len(h) <= len(hostSuffix) || !strings.EqualFold(h[len(h)-len(hostSuffix):], hostSuffix) {
+		return nil
+	}
+	return t.apis[strings.ToLower(h[:len(h)-len(hostSuffix)])]
+}
+
+func hostNamesAPI(host []byte) bool {
+	h := hostWithoutPort(host)
+	return len(h) > len(hostSuffix) && strings.EqualFold(h[len(h)-len(hostSuffix):], hostSuffix)
+}
+
+func hostWithoutPort(host []byte) string {
+	h := string(host)
+	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.HasSuffix(h, "]") {
+		h = h[:i]
+	}
+	return h
+}

@@ -1,0 +1,431 @@
+package model
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/apigw/apigw/internal/funcref"
+	"github.com/apigw/apigw/internal/router"
+	"github.com/apigw/apigw/internal/template"
+)
+
+// Validate checks a model's meaning, whatever produced it (CloudFormation
+// resources today; OpenAPI bodies and SAM later): every API has a stage and
+// a kind apigw serves; routes do not conflict; methods use no access control
+// apigw does not enforce yet (fail closed: such a method is refused, never
+// served open); integrations have sane types, URIs, targets, timeouts,
+// mappings and templates; stages and functions are well named. The error,
+// when not nil, is a template.ErrorList whose entries name the file, line,
+// column, logical ID and property (from the elements' Line, Col and Props).
+//
+// Validate does not change the model, and reports nothing about the
+// source's syntax: that is the decoder's.
+func Validate(m *Model) error {
+	if errs := validate(m); len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// nothingToServe is the error of a model without APIs; Build leaves it out
+// when decoding failed.
+const nothingToServe = "the template declares no API (AWS::ApiGateway::RestApi): nothing to serve"
+
+type validator struct {
+	m    *Model
+	errs template.ErrorList
+}
+
+func validate(m *Model) template.ErrorList {
+	v := &validator{m: m}
+	if len(m.RestAPIs) == 0 {
+		v.errs = append(v.errs, &template.Error{File: m.File, Msg: nothingToServe})
+	}
+	for _, api := range m.RestAPIs {
+		v.api(api)
+	}
+	v.functions()
+	return v.errs
+}
+
+// errAt reports a problem with the property name of an element declared
+// by logicalID at pos.
+func (v *validator) errAt(logicalID string, props Props, pos Pos, name, format string, args ...any) {
+	at := Prop{Pos: pos}
+	if name != "" {
+		at = props.At(name, pos)
+	}
+	v.errs = append(v.errs, &template.Error{File: v.m.File, Line: at.Line, Col: at.Col, LogicalID: logicalID, Property: at.Path,
+		Msg: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) api(api *RestAPI) {
+	pos := Pos{api.Line, api.Col}
+	switch {
+	case api.Kind == "":
+		v.errAt(api.LogicalID, api.Props, pos, "", "the API has no kind (REST, HTTP or WEBSOCKET)")
+		return
+	case !api.Kind.Supported():
+		v.errAt(api.LogicalID, api.Props, pos, "", "%s APIs are not supported yet", api.Kind)
+		return
+	}
+	if !policyEmpty(api.Policy) {
+		v.errAt(api.LogicalID, api.Props, pos, "Policy", "resource policies are not enforced yet; apigw refuses to serve an API whose policy it cannot apply")
+	}
+	if len(api.Stages) == 0 {
+		v.errAt(api.LogicalID, api.Props, pos, "",
+			"the API has no stage, so nothing can be served: add an AWS::ApiGateway::Deployment with a StageName (or an AWS::ApiGateway::Stage)")
+	}
+	v.stages(api)
+	// The rest is a REST API's: resources, methods, integrations.
+	v.resources(api)
+	for _, m := range api.Methods {
+		v.method(m)
+	}
+}
+
+var stageNameRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+var stageVarNameRe = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
+var stageVarValueRe = regexp.MustCompile(`^[A-Za-z0-9\-._~:/?#&=,]{1,512}$`)
+
+func (v *validator) stages(api *RestAPI) {
+	seen := map[string]*Stage{}
+	for _, st := range api.Stages {
+		pos := Pos{st.Line, st.Col}
+		if !stageNameRe.MatchString(st.Name) {
+			v.errAt(st.LogicalID, st.Props, pos, "StageName", "stage name %q may hold only letters, digits, '-' and '_' (up to 128)", st.Name)
+			continue
+		}
+		for _, k := range sortedKeys(st.Variables) {
+			if !stageVarNameRe.MatchString(k) {
+				v.errAt(st.LogicalID, st.Props, pos, "Variables."+k, "stage variable names may hold only letters, digits and '_' (up to 64)")
+			}
+			if val := st.Variables[k]; !stageVarValueRe.MatchString(val) {
+				v.errAt(st.LogicalID, st.Props, pos, "Variables."+k, "stage variable value %q may hold only letters, digits and -._~:/?#&=, (1 to 512)", val)
+			}
+		}
+		if other := seen[st.Name]; other != nil {
+			v.errAt(st.LogicalID, st.Props, pos, "StageName", "stage %q of %s is also declared by %s", st.Name, api.LogicalID, other.LogicalID)
+			continue
+		}
+		seen[st.Name] = st
+	}
+}
+
+// resources checks each API's tree as API Gateway would: valid path parts,
+// one {param} per level, {proxy+} last, no path twice.
+func (v *validator) resources(api *RestAPI) {
+	var tree router.Tree[*Resource]
+	for _, res := range api.Resources {
+		if res.LogicalID == "" {
+			continue // the root
+		}
+		pos := Pos{res.Line, res.Col}
+		if err := router.ValidatePart(res.PathPart); err != nil {
+			v.errAt(res.LogicalID, res.Props, pos, "PathPart", "%v", err)
+			continue
+		}
+		if err := tree.Insert(res.Path, res); err != nil {
+			v.errAt(res.LogicalID, res.Props, pos, "PathPart", "%s", err)
+		}
+	}
+}
+
+var httpMethods = []string{"ANY", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"}
+
+var requestParamRe = regexp.MustCompile(`^method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.[^.\s][^\s]*$`)
+
+func (v *validator) method(m *Method) {
+	pos := Pos{m.Line, m.Col}
+	fail := func(name, format string, args ...any) { v.errAt(m.LogicalID, m.Props, pos, name, format, args...) }
+	if !slices.Contains(httpMethods, m.HTTPMethod) {
+		fail("HttpMethod", "%q is not an HTTP method API Gateway accepts (%s)", m.HTTPMethod, strings.Join(httpMethods, ", "))
+		return
+	}
+	if other := m.Resource.Methods[m.HTTPMethod]; other != nil && other != m {
+		fail("HttpMethod", "%s %s is already declared by %s", m.HTTPMethod, m.Resource.Path, other.LogicalID)
+		return
+	}
+	// Fail closed: a method whose access control apigw does not enforce yet
+	// is refused, never served open.
+	switch m.AuthorizationType {
+	case "NONE":
+	case "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS":
+		fail("AuthorizationType", "AuthorizationType %s is not enforced yet; apigw refuses to serve the method rather than serve it unauthenticated (use NONE to serve it open on purpose)", m.AuthorizationType)
+	default:
+		fail("AuthorizationType", "%q is not an authorization type (NONE, AWS_IAM, CUSTOM or COGNITO_USER_POOLS)", m.AuthorizationType)
+	}
+	if m.APIKeyRequired {
+		fail("ApiKeyRequired", "API keys are not enforced yet; apigw refuses to serve the method rather than serve it without its key check")
+	}
+	if m.RequestValidatorID != "" {
+		fail("RequestValidatorId", "request validation is not implemented yet; apigw refuses to serve the method rather than pass unvalidated requests")
+	}
+	for _, k := range sortedKeys(m.RequestParameters) {
+		if !requestParamRe.MatchString(k) {
+			fail("RequestParameters."+k, "must look like method.request.{path|querystring|multivaluequerystring|header|multivalueheader}.NAME")
+		}
+	}
+	if m.Integration == nil {
+		fail("Integration", "the method has no Integration; API Gateway cannot deploy a method without one")
+		return
+	}
+	v.integration(m, m.Integration)
+}
+
+func (v *validator) integration(m *Method, in *Integration) {
+	pos := Pos{m.Line, m.Col}
+	fail := func(name, format string, args ...any) {
+		v.errAt(m.LogicalID, m.Props, pos, "Integration."+name, format, args...)
+	}
+	if in.Timeout < 50*time.Millisecond || in.Timeout > 29*time.Second {
+		fail("TimeoutInMillis", "must be from 50 to 29000 milliseconds, not %d", in.Timeout.Milliseconds())
+	}
+	if in.ConnectionType == "VPC_LINK" {
+		fail("ConnectionType", "VPC_LINK integrations cannot be reproduced locally")
+	}
+	switch in.Type {
+	case HTTPProxy, HTTP:
+		if in.HTTPMethod == "" {
+			fail("IntegrationHttpMethod", "required for %s integrations", in.Type)
+		} else if !slices.Contains(httpMethods, in.HTTPMethod) {
+			fail("IntegrationHttpMethod", "%q is not an HTTP method", in.HTTPMethod)
+		}
+		u, err := url.Parse(strings.NewReplacer("${", "", "}", "", "{", "", "}", "").Replace(in.URI))
+		if in.URI == "" {
+			fail("Uri", "required for %s integrations", in.Type)
+		} else if err != nil || (u.Scheme != "http" && u.Scheme != "https" && !strings.HasPrefix(in.URI, "${stageVariables.")) {
+			fail("Uri", "%q is not an http:// or https:// URL", in.URI)
+		}
+	case AWSProxy:
+		if in.HTTPMethod != "POST" {
+			fail("IntegrationHttpMethod", "must be POST for AWS_PROXY (Lambda is invoked with POST), not %q", in.HTTPMethod)
+		}
+		v.lambdaTarget(fail, in)
+	case Mock:
+	case "AWS":
+		fail("Type", "AWS service integrations (including non-proxy Lambda) are not supported yet; use AWS_PROXY for Lambda")
+	case "":
+		fail("Type", "required property Type is missing")
+	default:
+		fail("Type", "%q is not an integration type (AWS, AWS_PROXY, HTTP, HTTP_PROXY, MOCK)", in.Type)
+	}
+	for _, pm := range in.RequestParameters {
+		if err := checkMapping(pm, m); err != nil {
+			fail("RequestParameters.integration.request."+pm.Target+"."+pm.TargetName, "%v", err)
+		}
+	}
+	if in.Type == HTTP || in.Type == HTTPProxy {
+		// Every {name} in the URI must be mapped, as API Gateway requires.
+		for _, name := range uriPlaceholders(in.URI) {
+			if !slices.ContainsFunc(in.RequestParameters, func(pm ParamMapping) bool { return pm.Target == "path" && pm.TargetName == name }) {
+				fail("Uri", "the URI has {%s} but RequestParameters maps no integration.request.path.%s (add integration.request.path.%s: method.request.path.%s)", name, name, name, name)
+			}
+		}
+	}
+	if in.Type == Mock || in.Type == HTTP {
+		for _, ct := range sortedKeys(in.RequestTemplates) {
+			t := in.RequestTemplates[ct]
+			if isVTL(t) {
+				fail("RequestTemplates."+ct, "VTL mapping templates are not supported yet; only static templates are")
+				continue
+			}
+			if in.Type == Mock {
+				if _, err := MockStatus(t); err != nil {
+					fail("RequestTemplates."+ct, "%v (a MOCK request template selects the integration response with its statusCode)", err)
+				}
+			}
+		}
+	}
+	if in.PassthroughBehavior != "" && !slices.Contains([]string{"WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"}, in.PassthroughBehavior) {
+		fail("PassthroughBehavior", "must be WHEN_NO_MATCH, WHEN_NO_TEMPLATES or NEVER, not %q", in.PassthroughBehavior)
+	}
+	if in.ContentHandling != "" {
+		fail("ContentHandling", "ContentHandling conversions are not supported yet")
+	}
+	if in.Type != HTTPProxy && in.Type != AWSProxy {
+		for _, ir := range in.Responses {
+			v.integrationResponse(m, ir)
+		}
+	}
+}
+
+// lambdaTarget checks an AWS_PROXY integration's function: a Lambda
+// integration URI naming a function of the template, or one --config sends
+// to an Invoke API (Remote), or one a stage variable picks at request time.
+func (v *validator) lambdaTarget(fail func(name, format string, args ...any), in *Integration) {
+	fn, err := funcref.InvocationFunction(in.URI)
+	if err != nil {
+		fail("Uri", "%q is not a Lambda invocation URI (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations)", in.URI)
+		return
+	}
+	if strings.Contains(fn, "${stageVariables.") || in.Target != nil || in.Remote {
+		return
+	}
+	if _, err := funcref.Parse(fn); err != nil {
+		fail("Uri", "%v", err)
+		return
+	}
+	fail("Uri", "function %q is not declared in the template; declare it, or point --config functions.NAME.endpoint at an Invoke API", fn)
+}
+
+var contextVars = map[string]bool{
+	"requestId": true, "extendedRequestId": true, "stage": true, "httpMethod": true, "resourcePath": true,
+	"resourceId": true, "path": true, "apiId": true, "accountId": true, "domainName": true, "domainPrefix": true,
+	"protocol": true, "requestTime": true, "requestTimeEpoch": true, "deploymentId": true,
+	"identity.sourceIp": true, "identity.userAgent": true,
+}
+
+// checkMapping checks what a request parameter mapping means for its
+// method, and refuses the kinds apigw does not map yet.
+func checkMapping(pm ParamMapping, m *Method) error {
+	if pm.Target == "multivaluequerystring" || pm.Target == "multivalueheader" {
+		return fmt.Errorf("%s mappings are not supported yet", pm.Target)
+	}
+	src := pm.SourceString
+	switch pm.SourceKind {
+	case "path":
+		if !strings.Contains(m.Resource.Path, "{"+pm.SourceName+"}") && !strings.Contains(m.Resource.Path, "{"+pm.SourceName+"+}") {
+			return fmt.Errorf("%s: the resource path %s has no {%s}", src, m.Resource.Path, pm.SourceName)
+		}
+	case "querystring", "multivaluequerystring", "header", "multivalueheader":
+		if _, declared := m.RequestParameters[src]; !declared {
+			return fmt.Errorf("%s is not declared in the method's RequestParameters (API Gateway: Invalid mapping expression)", src)
+		}
+		if pm.SourceKind == "multivaluequerystring" || pm.SourceKind == "multivalueheader" {
+			return fmt.Errorf("%s: multi-value sources are not supported yet", src)
+		}
+	case "body":
+		if pm.SourceName != "" {
+			return fmt.Errorf("%s: JSONPath body mappings are not supported yet", src)
+		}
+	case "context":
+		if !contextVars[pm.SourceName] {
+			return fmt.Errorf("context variable %q is not supported", pm.SourceName)
+		}
+	case "static", "stageVariables":
+	default:
+		return fmt.Errorf("%q is not a mapping source ('static', method.request.*, stageVariables.*, context.*)", src)
+	}
+	return nil
+}
+
+func (v *validator) integrationResponse(m *Method, ir *IntegrationResponse) {
+	pos := Pos{m.Line, m.Col}
+	fail := func(name, format string, args ...any) { v.errAt(m.LogicalID, ir.Props, pos, name, format, args...) }
+	if ir.StatusCode < 100 || ir.StatusCode > 599 {
+		fail("StatusCode", "status code %d must be a number from 100 to 599", ir.StatusCode)
+		return
+	}
+	if ir.Pattern != "" {
+		if _, err := regexp.Compile(`^(?:` + ir.Pattern + `)$`); err != nil {
+			fail("SelectionPattern", "not a valid regular expression: %v", err)
+		}
+	}
+	mr := m.MethodResponses[ir.StatusCode]
+	if mr == nil {
+		fail("StatusCode", "no MethodResponses entry has StatusCode %d; API Gateway needs the method response before an integration response can use it", ir.StatusCode)
+	}
+	for _, h := range ir.Headers {
+		name := "ResponseParameters.method.response.header." + h.Name
+		if mr != nil {
+			if _, declared := mr.Headers[h.Name]; !declared {
+				fail(name, "method response %d does not declare method.response.header.%s (add it to MethodResponses[].ResponseParameters)", ir.StatusCode, h.Name)
+			}
+		}
+		if !h.Static && h.SourceHeader == "" {
+			fail(name, "%q: only 'static' values (in single quotes) and integration.response.header.NAME are supported yet", h.Source)
+		}
+	}
+	for _, ct := range sortedKeys(ir.Templates) {
+		if isVTL(ir.Templates[ct]) {
+			fail("ResponseTemplates."+ct, "VTL mapping templates are not supported yet; only static templates are")
+		}
+	}
+}
+
+// functions checks the functions' settings and that no two share a name,
+// a logical ID or an ARN.
+func (v *validator) functions() {
+	seen := map[string]*Function{}
+	for _, f := range v.m.Functions {
+		pos := Pos{f.Line, f.Col}
+		fail := func(name, format string, args ...any) { v.errAt(f.LogicalID, f.Props, pos, name, format, args...) }
+		if !funcref.ValidName(f.Name) {
+			fail("FunctionName", "function name %q must be 1 to 64 letters, digits, '-' or '_'", f.Name)
+		}
+		if f.Timeout < time.Second || f.Timeout > 900*time.Second {
+			fail("Timeout", "must be from 1 to 900 seconds, not %d", int64(f.Timeout/time.Second))
+		}
+		if f.MemorySize < 128 || f.MemorySize > 10240 {
+			fail("MemorySize", "must be from 128 to 10240 MB, not %d", f.MemorySize)
+		}
+		for _, key := range []string{f.Name, f.LogicalID, f.ARN} {
+			if other := seen[key]; other != nil && other != f {
+				fail("FunctionName", "function name %q is also used by %s", f.Name, other.LogicalID)
+				break
+			}
+		}
+		for _, key := range []string{f.Name, f.LogicalID, f.ARN} {
+			if seen[key] == nil {
+				seen[key] = f
+			}
+		}
+	}
+}
+
+// policyEmpty reports whether a resource policy document grants or denies
+// nothing: "", "{}", or a document whose Statement is missing, null or an
+// empty list (what the Serverless Framework writes when none is set).
+func policyEmpty(doc string) bool {
+	doc = strings.TrimSpace(doc)
+	if doc == "" {
+		return true
+	}
+	var d map[string]json.RawMessage
+	if json.Unmarshal([]byte(doc), &d) != nil {
+		return false
+	}
+	st, ok := d["Statement"]
+	if !ok {
+		return true
+	}
+	var list []json.RawMessage
+	s := strings.TrimSpace(string(st))
+	return s == "null" || (json.Unmarshal(st, &list) == nil && len(list) == 0)
+}
+
+// isVTL reports whether a mapping template uses Velocity (variables or
+// directives), which apigw does not evaluate yet.
+func isVTL(t string) bool {
+	return strings.ContainsAny(t, "$#")
+}
+
+var placeholderRe = regexp.MustCompile(`\{([^{}$]+)\}`)
+
+// uriPlaceholders lists {name} placeholders of a URI, leaving out
+// ${stageVariables.x}.
+func uriPlaceholders(uri string) []string {
+	var out []string
+	for _, m := range placeholderRe.FindAllStringSubmatchIndex(uri, -1) {
+		if m[0] > 0 && uri[m[0]-1] == '$' {
+			continue
+		}
+		out = append(out, uri[m[2]:m[3]])
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,298 @@
+package model
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apigw/apigw/internal/template"
+)
+
+// TestErrorPositions pins the line and the column of representative errors.
+// Each points at the property its message names: the marker is where that
+// property is in the source as template.Value records it. Map keys' own
+// positions are not recorded (see keyPos), so the marker is the property's
+// value: on the key's line for a scalar or a flow collection, at its first
+// entry for a block map or list; a property that is not written is located
+// at the resource's logical ID.
+func TestErrorPositions(t *testing.T) {
+	cases := []struct {
+		name, src string
+		line      int    // the error's line
+		marker    string // its column: where marker starts on that line
+		want      string // the rest of the message
+	}{
+		{"unknown property", head + `  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Users
+      HttpMethod: GET
+      Integration: {Type: MOCK, Timeout: 5}
+`, 23, "5}", "Get.Properties.Integration.Timeout: unknown property Timeout: the integration timeout is TimeoutInMillis"},
+		{"wrong type", head + `  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Role: r
+      Code: {ZipFile: x}
+      Timeout: soon
+`, 22, "soon", `Fn.Properties.Timeout: expected an integer, got "soon"`},
+		{"wrong type of a map", head + `  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Users
+      HttpMethod: GET
+      MethodResponses: {StatusCode: 200}
+      Integration: {Type: MOCK}
+`, 23, "{StatusCode", "Get.Properties.MethodResponses: expected a list, got a map"},
+		{"refused AuthorizationType", head + `  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Users
+      HttpMethod: GET
+      AuthorizationType: COGNITO_USER_POOLS
+      Integration: {Type: MOCK}
+`, 23, "COGNITO", "Get.Properties.AuthorizationType: AuthorizationType COGNITO_USER_POOLS is not enforced yet"},
+		{"missing required property", head + `  Part:
+    Type: AWS::ApiGateway::Resource
+    Properties:
+      RestApiId: !Ref Api
+      ParentId: !Ref Users
+`, 17, "Part:", "Part.Properties.PathPart: required property PathPart is missing"},
+		{"missing required property in a list item", head + `  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Users
+      HttpMethod: GET
+      Integration: {Type: MOCK}
+      MethodResponses:
+        - ResponseModels: {}
+`, 25, "ResponseModels", "Get.Properties.MethodResponses[0].StatusCode: required property StatusCode is missing"},
+		{"missing integration type", head + `  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Users
+      HttpMethod: GET
+      Integration: {Uri: 'http://example.com'}
+`, 23, "{Uri", "Get.Properties.Integration.Type: required property Type is missing"},
+		{"bad MOCK template", head + `  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Users
+      HttpMethod: GET
+      Integration:
+        Type: MOCK
+        RequestTemplates:
+          application/json: '{"statusCode": 700}'
+`, 26, `'{"statusCode"`, "Get.Properties.Integration.RequestTemplates.application/json: statusCode 700 is not an HTTP status"},
+		{"duplicate route", head + `  Get:
+    Type: AWS::ApiGateway::Method
+    Properties: {RestApiId: !Ref Api, ResourceId: !Ref Users, HttpMethod: GET, Integration: {Type: MOCK}}
+  Get2:
+    Type: AWS::ApiGateway::Method
+    Properties: {RestApiId: !Ref Api, ResourceId: !Ref Users, HttpMethod: get, Integration: {Type: MOCK}}
+`, 22, "get,", "Get2.Properties.HttpMethod: GET /users is already declared by Get"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := build(t, "t.yaml", c.src, Options{})
+			var list template.ErrorList
+			if !errors.As(err, &list) {
+				t.Fatalf("err %v, want an ErrorList", err)
+			}
+			col := strings.Index(strings.Split(c.src, "\n")[c.line-1], c.marker) + 1
+			if col == 0 {
+				t.Fatalf("no %q on line %d", c.marker, c.line)
+			}
+			for _, e := range list {
+				if strings.Contains(e.Error(), c.want) {
+					if e.Line != c.line || e.Col != col {
+						t.Errorf("%s at %d:%d, want %d:%d", c.want, e.Line, e.Col, c.line, col)
+					}
+					return
+				}
+			}
+			t.Errorf("no error %q in:\n%v", c.want, err)
+		})
+	}
+}
+
+const mockMethod = `  Get:
+    Type: AWS::ApiGateway::Method
+    Properties: {RestApiId: !Ref Api, ResourceId: !Ref Users, HttpMethod: GET, Integration: {Type: MOCK}}
+`
+
+func TestEmptyPolicyIsNone(t *testing.T) {
+	for _, policy := range []string{`""`, `{}`, `{Version: "2012-10-17", Statement: []}`, `'{"Version": "2012-10-17", "Statement": []}'`, `'{}'`, `null`} {
+		src := strings.Replace(head, "      Name: api\n", "      Name: api\n      Policy: "+policy+"\n", 1) + mockMethod
+		m, err := build(t, "t.yaml", src, Options{})
+		if err != nil {
+			t.Errorf("Policy: %s: %v", policy, err)
+			continue
+		}
+		if m.RestAPIs[0].Policy != "" {
+			t.Errorf("Policy: %s: kept as %q", policy, m.RestAPIs[0].Policy)
+		}
+		if !strings.Contains(strings.Join(m.Notes, "\n"), "the Policy is empty") {
+			t.Errorf("Policy: %s: no note in %q", policy, m.Notes)
+		}
+	}
+	for _, policy := range []string{
+		`{Version: "2012-10-17", Statement: [{Effect: Deny, Principal: "*", Action: "execute-api:Invoke", Resource: "*"}]}`,
+		`'{"Statement": [{"Effect": "Allow"}]}'`,
+		`{Statement: {Effect: Allow}}`,
+		`"not json"`,
+	} {
+		src := strings.Replace(head, "      Name: api\n", "      Name: api\n      Policy: "+policy+"\n", 1) + mockMethod
+		_, err := build(t, "t.yaml", src, Options{})
+		if err == nil || !strings.Contains(err.Error(), "t.yaml:6:15: Api.Properties.Policy: resource policies are not enforced yet") {
+			t.Errorf("Policy: %s: err %v, want it refused at 6:15", policy, err)
+		}
+	}
+}
+
+// TestDecodeThenValidate: Decode reports the source's syntax, Validate the
+// model's meaning, and Build both.
+func TestDecodeThenValidate(t *testing.T) {
+	src := head + `  Get:
+    Type: AWS::ApiGateway::Method
+    Properties: {RestApiId: !Ref Api, ResourceId: !Ref Users, HttpMethod: GET, ApiKeyRequired: true, Integration: {Type: MOCK}}
+`
+	tpl, err := template.Parse("t.yaml", []byte(src), template.Options{Region: "us-east-1", AccountID: "123456789012", StackName: "s", Types: Types()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Decode(tpl, Options{Region: "us-east-1", AccountID: "123456789012", StackName: "s"})
+	if err != nil {
+		t.Fatalf("Decode: %v", err)
+	}
+	api := m.RestAPIs[0]
+	if api.Kind != KindREST || len(api.Methods) != 1 || !api.Methods[0].APIKeyRequired {
+		t.Fatalf("decoded %+v", api)
+	}
+	err = Validate(m)
+	if err == nil || !strings.Contains(err.Error(), "t.yaml:19:") || !strings.Contains(err.Error(), "Get.Properties.ApiKeyRequired: API keys are not enforced yet") {
+		t.Errorf("Validate: %v", err)
+	}
+
+	bad := strings.Replace(src, "ApiKeyRequired: true", "ApiKeyRequired: maybe", 1)
+	tpl, err = template.Parse("t.yaml", []byte(bad), template.Options{Region: "us-east-1", AccountID: "123456789012", StackName: "s", Types: Types()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Decode(tpl, Options{}); err == nil || !strings.Contains(err.Error(), `ApiKeyRequired: expected a boolean, got "maybe"`) {
+		t.Errorf("Decode: %v", err)
+	}
+}
+
+// TestValidateBuiltModel validates a model no template produced, as an
+// OpenAPI or SAM decoder would make one.
+func TestValidateBuiltModel(t *testing.T) {
+	root := &Resource{ID: "r", Path: "/", Methods: map[string]*Method{}}
+	users := &Resource{ID: "u", LogicalID: "users", Path: "/users", PathPart: "users", Parent: root, Line: 4, Col: 3, Methods: map[string]*Method{}}
+	get := &Method{LogicalID: "getUsers", Line: 7, Col: 5, HTTPMethod: "GET", Resource: users, AuthorizationType: "AWS_IAM",
+		Props:       Props{"AuthorizationType": {Path: "paths./users.get.security", Pos: Pos{9, 7}}},
+		Integration: &Integration{Type: AWSProxy, HTTPMethod: "POST", Timeout: 29 * time.Second, URI: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:nope/invocations"}}
+	users.Methods["GET"] = get
+	api := &RestAPI{ID: "a", LogicalID: "openapi", Kind: KindREST, Line: 1, Col: 1, Root: root, Resources: []*Resource{root, users}, Methods: []*Method{get},
+		Stages: []*Stage{{Name: "prod", Line: 1, Col: 1}}}
+	m := &Model{File: "api.json", RestAPIs: []*RestAPI{api}}
+	err := Validate(m)
+	for _, want := range []string{
+		"api.json:9:7: getUsers.paths./users.get.security: AuthorizationType AWS_IAM is not enforced yet",
+		`api.json:7:5: getUsers.Integration.Uri: function "arn:aws:lambda:us-east-1:123456789012:function:nope" is not declared`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%v", want, err)
+		}
+	}
+
+	api.Kind = KindWebSocket
+	if err := Validate(m); err == nil || !strings.Contains(err.Error(), "api.json:1:1: openapi: WEBSOCKET APIs are not supported yet") {
+		t.Errorf("WebSocket API: %v", err)
+	}
+	api.Kind = ""
+	if err := Validate(m); err == nil || !strings.Contains(err.Error(), "the API has no kind") {
+		t.Errorf("API without a kind: %v", err)
+	}
+	if err := Validate(&Model{File: "x"}); err == nil || !strings.Contains(err.Error(), "nothing to serve") {
+		t.Errorf("empty model: %v", err)
+	}
+}
+
+func TestLookupFunction(t *testing.T) {
+	f := &Function{Name: "fn", LogicalID: "Fn", ARN: "arn:aws:lambda:us-east-1:123456789012:function:fn"}
+	funcs := map[string]*Function{f.Name: f, f.LogicalID: f, f.ARN: f}
+	for _, ref := range []string{"fn", "Fn", "fn:live", "fn:$LATEST", f.ARN, f.ARN + ":3", "123456789012:function:fn", "123456789012:function:fn:live"} {
+		if LookupFunction(funcs, ref) != f {
+			t.Errorf("%q not found", ref)
+		}
+	}
+	for _, ref := range []string{"other", "fn:a:b", "arn:aws:lambda:us-east-1:1234:function:fn", "x/function:fn", ""} {
+		if LookupFunction(funcs, ref) != nil {
+			t.Errorf("%q found", ref)
+		}
+	}
+}
+
+func TestLambdaQualifierAndNames(t *testing.T) {
+	fn := `  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: FN_NAME
+      Role: r
+      Runtime: python3.12
+      Handler: index.handler
+      Code: {ZipFile: "def handler(e, c): return {}"}
+  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Users
+      HttpMethod: GET
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: URI
+`
+	src := strings.NewReplacer("FN_NAME", "fn", "URI", "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/fn:live/invocations").Replace(head + fn)
+	m, err := build(t, "t.yaml", src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := m.RestAPIs[0].Resources[1].Methods["GET"].Integration
+	if in.Target == nil || in.Target.LogicalID != "Fn" || in.Qualifier != "live" || in.Remote {
+		t.Errorf("integration %+v", in)
+	}
+	if !strings.Contains(strings.Join(m.Notes, "\n"), "Get: the integration calls fn:live") {
+		t.Errorf("notes %q", m.Notes)
+	}
+
+	src = strings.NewReplacer("FN_NAME", "my.fn", "URI", "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:no.such/invocations").Replace(head + fn)
+	_, err = build(t, "t.yaml", src, Options{})
+	for _, want := range []string{
+		`t.yaml:20:21: Fn.Properties.FunctionName: function name "my.fn" must be 1 to 64 letters, digits, '-' or '_'`,
+		`t.yaml:34:14: Get.Properties.Integration.Uri: not a Lambda function reference: "arn:aws:lambda:us-east-1:123456789012:function:no.such": function name "no.such"`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%v", want, err)
+		}
+	}
+
+	// A stack name from a file name may hold characters a function name
+	// may not: the generated name does not.
+	src = strings.NewReplacer("      FunctionName: FN_NAME\n", "", "URI", "!Sub arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations").Replace(head + fn)
+	m, err = build(t, "t.yaml", src, Options{Region: "us-east-1", AccountID: "123456789012", StackName: "my.api v2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := m.Functions[0]; f.Name != "my-api-v2-Fn" {
+		t.Errorf("generated name %q", f.Name)
+	}
+}
