@@ -84,7 +84,8 @@ func (s *server) reload(why string) (int, []string) {
 	return n, nil
 }
 
-// setWatched watches the template, the config file and the local code.
+// setWatched watches the template, the config file, and the included
+// files and local code of the last load that worked.
 func (s *server) setWatched(code []string) {
 	if s.watcher == nil {
 		return

@@ -28,9 +28,10 @@ import (
 
 // loaded is a template turned into a model, with its settings.
 type loaded struct {
-	model *model.Model
-	cfg   config.Config
-	notes []string
+	model    *model.Model
+	cfg      config.Config
+	notes    []string
+	includes []string // files AWS::Include read
 }
 
 // load reads the template and config and builds the model; every problem
@@ -57,7 +58,7 @@ func load(o *options) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &loaded{model: m, cfg: cfg, notes: m.Notes}
+	l := &loaded{model: m, cfg: cfg, notes: m.Notes, includes: tpl.Includes}
 	for name := range cfg.UserPools {
 		l.notes = append(l.notes, fmt.Sprintf("config userPools.%s: user-pool authorizers are not enforced yet", name))
 	}
@@ -70,7 +71,7 @@ type built struct {
 	gen   *gateway.Generation
 	plan  *lambda.Plan
 	notes []string
-	paths []string // local code whose changes reload
+	paths []string // included files and local code, whose changes reload
 }
 
 // build loads the template and compiles a generation: the functions'
@@ -100,7 +101,7 @@ func build(o *options, logger *slog.Logger, rt *lambda.Runtime, prev *gateway.Ge
 		plan.Abort()
 		return nil, err
 	}
-	b := &built{gen: gen, plan: plan, notes: append(l.notes, notes...)}
+	b := &built{gen: gen, plan: plan, notes: append(l.notes, notes...), paths: l.includes}
 	for _, f := range l.model.Functions {
 		if f.Code.Path != "" {
 			b.paths = append(b.paths, f.Code.Path)

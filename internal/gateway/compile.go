@@ -83,8 +83,15 @@ func (r *resource) lookup(m string) *method {
 func compile(m *model.Model, gen *Generation) (*table, error) {
 	t := &table{apis: map[string]*api{}, byStage: map[string][]*api{}}
 	var errs template.ErrorList
-	errAt := func(logicalID string, line int, format string, args ...any) {
-		errs = append(errs, &template.Error{File: m.File, Line: line, LogicalID: logicalID, Msg: fmt.Sprintf(format, args...)})
+	// An element from a snippet that AWS::Include inserted names that file.
+	fileOf := func(f string) string {
+		if f != "" {
+			return f
+		}
+		return m.File
+	}
+	errAt := func(file, logicalID string, line int, format string, args ...any) {
+		errs = append(errs, &template.Error{File: fileOf(file), Line: line, LogicalID: logicalID, Msg: fmt.Sprintf(format, args...)})
 	}
 	for _, ma := range m.RestAPIs {
 		a := &api{id: ma.ID, model: ma, stages: map[string]*stage{}, binaryMediaTypes: ma.BinaryMediaTypes, account: m.AccountID, region: m.Region}
@@ -107,10 +114,10 @@ func compile(m *model.Model, gen *Generation) (*table, error) {
 					if err != nil {
 						var ce *compileError
 						if errors.As(err, &ce) {
-							errs = append(errs, &template.Error{File: m.File, Line: max(ce.line, mm.Line), LogicalID: mm.LogicalID,
+							errs = append(errs, &template.Error{File: fileOf(mm.File), Line: max(ce.line, mm.Line), LogicalID: mm.LogicalID,
 								Property: ce.property, Msg: fmt.Sprintf("%s (stage %s)", ce.msg, st.name)})
 						} else {
-							errAt(mm.LogicalID, mm.Line, "stage %s: %v", st.name, err)
+							errAt(mm.File, mm.LogicalID, mm.Line, "stage %s: %v", st.name, err)
 						}
 						continue
 					}
@@ -120,7 +127,7 @@ func compile(m *model.Model, gen *Generation) (*table, error) {
 					t.routes = append(t.routes, Route{APIID: a.id, Stage: st.name, Method: name, Path: mr.Path, Target: summary})
 				}
 				if err := st.tree.Insert(mr.Path, res); err != nil {
-					errAt(mr.LogicalID, mr.Line, "%v", err)
+					errAt(mr.File, mr.LogicalID, mr.Line, "%v", err)
 				}
 			}
 			a.stages[st.name] = st

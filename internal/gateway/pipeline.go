@@ -60,6 +60,15 @@ func buildChain(m *method, stages []methodStage) Handler {
 	return h
 }
 
+// serve runs the method's chain; a method that uses no stage calls its
+// integration directly, without the closure.
+func (m *method) serve(c *Call) *Error {
+	if len(m.stages) == 0 {
+		return m.integ.Serve(c)
+	}
+	return m.chain(c)
+}
+
 // Handle serves one data-plane request on the current generation.
 func (g *Gateway) Handle(ctx *fasthttp.RequestCtx) {
 	g.stats.Requests.Add(1)
@@ -117,7 +126,7 @@ func (gen *Generation) serve(c *Call) *Error {
 	if e := route(c); e != nil {
 		return e
 	}
-	return c.method.chain(c)
+	return c.method.serve(c)
 }
 
 // frontEnd reads the request target: path and query, checked as API

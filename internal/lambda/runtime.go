@@ -419,6 +419,10 @@ func (p *pool) environ(runtimeAPI string) []string {
 	case langPython:
 		env["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + s.Runtime
 		env["PYTHONUNBUFFERED"] = "1"
+		// Lambda's /var/task is read-only: no __pycache__ in the user's
+		// code folder, and no stale bytecode after an edit that keeps a
+		// file's size within the same second.
+		env["PYTHONDONTWRITEBYTECODE"] = "1"
 	case langNode:
 		env["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + s.Runtime
 		env["NODE_PATH"] = filepath.Join(p.codeDir, "node_modules")

@@ -92,7 +92,11 @@ func specProblem(m *model.Model, f *model.Function, err error) string {
 	if errors.As(err, &se) && se.Property == "Runtime" {
 		prop, line = "Runtime", f.RuntimeLine
 	}
-	return fmt.Sprintf("%s:%d: %s.Properties.%s: function %s: %v", m.File, line, f.LogicalID, prop, f.Name, err)
+	file := m.File
+	if f.File != "" { // from a snippet that AWS::Include inserted
+		file = f.File
+	}
+	return fmt.Sprintf("%s:%d: %s.Properties.%s: function %s: %v", file, line, f.LogicalID, prop, f.Name, err)
 }
 
 // specOf describes a template function for the local runtime.

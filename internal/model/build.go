@@ -42,7 +42,23 @@ func Build(tpl *template.Template, opts Options) (*Model, error) {
 		errs = append(errs, e)
 	}
 	if len(errs) > 0 {
-		slices.SortStableFunc(errs, func(x, y *template.Error) int { return cmp.Or(x.Line-y.Line, x.Col-y.Col) })
+		// The template's errors first, then those of the files it includes
+		// in the order they were read, each in line order.
+		rank := map[string]int{tpl.File: 0}
+		for i, f := range tpl.Includes {
+			if _, ok := rank[f]; !ok {
+				rank[f] = i + 1
+			}
+		}
+		fileRank := func(f string) int {
+			if r, ok := rank[f]; ok {
+				return r
+			}
+			return len(rank)
+		}
+		slices.SortStableFunc(errs, func(x, y *template.Error) int {
+			return cmp.Or(fileRank(x.File)-fileRank(y.File), x.Line-y.Line, x.Col-y.Col)
+		})
 		return nil, errs
 	}
 	return m, nil
@@ -126,18 +142,28 @@ func unsupportedReason(typ string) string {
 	return "not implemented"
 }
 
-func rpos(r *template.Resource) Pos { return Pos{r.Line, r.Col} }
+// rpos is where a resource is declared: its logical ID.
+func rpos(r *template.Resource) Pos { return Pos{Line: r.Line, Col: r.Col, File: r.File} }
+
+// propsPos is where a resource's Properties key is, or the resource's
+// position when it has none: where a missing top-level property is.
+func propsPos(r *template.Resource) Pos {
+	if r.PropertiesAt.Line > 0 {
+		return tpos(r.PropertiesAt)
+	}
+	return rpos(r)
+}
 
 // errAt reports a problem with a resource's property.
 func (b *builder) errAt(r *template.Resource, at Prop, format string, args ...any) {
-	b.errs = append(b.errs, &template.Error{File: b.tpl.File, Line: at.Line, Col: at.Col, LogicalID: r.LogicalID, Property: at.Path, Msg: fmt.Sprintf(format, args...)})
+	b.errs = append(b.errs, &template.Error{File: cmp.Or(at.File, b.tpl.File), Line: at.Line, Col: at.Col, LogicalID: r.LogicalID, Property: at.Path, Msg: fmt.Sprintf(format, args...)})
 }
 
 // decode reads a resource's Properties into out and returns where each
 // property is.
 func (b *builder) decode(r *template.Resource, out any) Props {
 	d := &decoder{file: b.tpl.File, logicalID: r.LogicalID, errs: &b.errs, hints: hints}
-	d.decode(r.Properties, "Properties", rpos(r), out)
+	d.decode(r.Properties, "Properties", propsPos(r), out)
 	return d.props
 }
 
@@ -149,7 +175,7 @@ func (b *builder) restAPI(r *template.Resource) {
 	var p cfnRestAPI
 	props := b.decode(r, &p)
 	at := func(name string) Prop { return props.At(name, rpos(r)) }
-	api := &RestAPI{ID: APIID(r.LogicalID), LogicalID: r.LogicalID, Kind: KindREST, Name: p.Name, Line: r.Line, Col: r.Col, Props: props}
+	api := &RestAPI{ID: APIID(r.LogicalID), LogicalID: r.LogicalID, Kind: KindREST, Name: p.Name, Line: r.Line, Col: r.Col, File: r.File, Props: props}
 	if other, ok := b.apiByID[api.ID]; ok {
 		b.errAt(r, Prop{Pos: rpos(r)}, "its API id %q (the logical ID in lower case) is the same as %s's", api.ID, other.LogicalID)
 		return
@@ -183,7 +209,7 @@ func (b *builder) restAPI(r *template.Resource) {
 	if p.MinimumCompressionSize != nil {
 		b.note("%s: MinimumCompressionSize is not applied: apigw does not compress responses", r.LogicalID)
 	}
-	api.Root = &Resource{ID: RootResourceID(r.LogicalID), Path: "/", Line: r.Line, Col: r.Col, Methods: map[string]*Method{}}
+	api.Root = &Resource{ID: RootResourceID(r.LogicalID), Path: "/", Line: r.Line, Col: r.Col, File: r.File, Methods: map[string]*Method{}}
 	b.resByID[api.Root.ID] = api.Root
 	b.resAPI[api.Root] = api
 	b.apis[r.LogicalID] = api
@@ -262,7 +288,7 @@ func (b *builder) resources(rs []*template.Resource) {
 		pr := &pendingResource{r: r}
 		pr.props = b.decode(r, &pr.p)
 		pr.api = b.apiRef(r, pr.props, "RestApiId")
-		pr.res = &Resource{ID: ResourceID(r.LogicalID), LogicalID: r.LogicalID, PathPart: pr.p.PathPart, Line: r.Line, Col: r.Col,
+		pr.res = &Resource{ID: ResourceID(r.LogicalID), LogicalID: r.LogicalID, PathPart: pr.p.PathPart, Line: r.Line, Col: r.Col, File: r.File,
 			Props: pr.props, Methods: map[string]*Method{}}
 		b.resByID[pr.res.ID] = pr.res
 		pending = append(pending, pr)
@@ -339,7 +365,7 @@ func (b *builder) method(r *template.Resource) {
 		}
 		return
 	}
-	m := &Method{LogicalID: r.LogicalID, ID: shortID("method/"+r.LogicalID, 10), Line: r.Line, Col: r.Col, Props: props,
+	m := &Method{LogicalID: r.LogicalID, ID: shortID("method/"+r.LogicalID, 10), Line: r.Line, Col: r.Col, File: r.File, Props: props,
 		HTTPMethod: strings.ToUpper(p.HttpMethod), Resource: res, AuthorizationType: p.AuthorizationType,
 		AuthorizerID: p.AuthorizerId, AuthorizationScopes: p.AuthorizationScopes, APIKeyRequired: p.ApiKeyRequired,
 		RequestValidatorID: p.RequestValidatorId, OperationName: p.OperationName, RequestParameters: p.RequestParameters,
@@ -390,7 +416,7 @@ func (b *builder) integration(r *template.Resource, m *Method, p *cfnIntegration
 	ip := m.Props.At("Integration", rpos(r))
 	in := &Integration{Type: IntegrationType(strings.ToUpper(p.Type)), URI: p.Uri, HTTPMethod: strings.ToUpper(p.IntegrationHttpMethod),
 		RequestTemplates: p.RequestTemplates, PassthroughBehavior: p.PassthroughBehavior, ConnectionType: p.ConnectionType,
-		ContentHandling: p.ContentHandling, Timeout: 29 * time.Second, Line: ip.Line, Col: ip.Col}
+		ContentHandling: p.ContentHandling, Timeout: 29 * time.Second, Line: ip.Line, Col: ip.Col, File: ip.File}
 	if p.TimeoutInMillis != nil {
 		in.Timeout = time.Duration(*p.TimeoutInMillis) * time.Millisecond
 	}
@@ -567,7 +593,7 @@ func (b *builder) function(r *template.Resource) {
 	props := b.decode(r, &p)
 	at := func(name string) Prop { return props.At(name, rpos(r)) }
 	rc := &template.RefContext{LogicalID: r.LogicalID, StackName: b.opts.StackName}
-	f := &Function{LogicalID: r.LogicalID, Line: r.Line, Col: r.Col, Props: props, Name: p.FunctionName, Runtime: p.Runtime, Handler: p.Handler,
+	f := &Function{LogicalID: r.LogicalID, Line: r.Line, Col: r.Col, File: r.File, Props: props, Name: p.FunctionName, Runtime: p.Runtime, Handler: p.Handler,
 		Timeout: 3 * time.Second, MemorySize: 128, Architectures: p.Architectures, ReservedConcurrency: -1}
 	if f.Name == "" {
 		f.Name = physicalName(rc, 64)
@@ -592,9 +618,9 @@ func (b *builder) function(r *template.Resource) {
 	case code.Kind == template.String:
 		f.Code.Path = b.localPath(code.Str)
 	case code.Kind == template.Map:
-		for _, k := range code.Keys {
+		for i, k := range code.Keys {
 			v := code.Vals[k]
-			kat := Prop{Path: "Properties.Code." + k, Pos: keyPos(code, k, at("Code").Pos)}
+			kat := Prop{Path: "Properties.Code." + k, Pos: keyPos(code, i, at("Code").Pos)}
 			switch k {
 			case "ZipFile":
 				if v.Kind != template.String {
@@ -713,7 +739,7 @@ func (b *builder) deployment(r *template.Resource) {
 	if pr, ok := props["StageName"]; ok {
 		sp["StageName"] = pr
 	}
-	st := &Stage{Name: p.StageName, LogicalID: r.LogicalID, Line: r.Line, Col: r.Col, Props: sp, DeploymentID: id}
+	st := &Stage{Name: p.StageName, LogicalID: r.LogicalID, Line: r.Line, Col: r.Col, File: r.File, Props: sp, DeploymentID: id}
 	if sd := p.StageDescription; sd != nil {
 		st.Description = sd.Description
 		st.Variables = sd.Variables
@@ -751,7 +777,7 @@ func (b *builder) stage(r *template.Resource) {
 		b.errAt(r, at("DeploymentId"), "the deployment belongs to %s, not to %s", dapi.LogicalID, api.LogicalID)
 		return
 	}
-	st := &Stage{Name: name, LogicalID: r.LogicalID, Line: r.Line, Col: r.Col, Props: props, DeploymentID: p.DeploymentId, Description: p.Description, Variables: p.Variables}
+	st := &Stage{Name: name, LogicalID: r.LogicalID, Line: r.Line, Col: r.Col, File: r.File, Props: props, DeploymentID: p.DeploymentId, Description: p.Description, Variables: p.Variables}
 	b.stageNotes(r.LogicalID, p.CacheClusterEnabled, p.MethodSettings, false, p.AccessLogSetting != nil, p.TracingEnabled)
 	if p.CanarySetting != nil {
 		b.errAt(r, at("CanarySetting"), "canary settings are not supported")

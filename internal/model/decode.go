@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
 	"strings"
@@ -28,34 +29,37 @@ type decoder struct {
 }
 
 func (d *decoder) errorf(at Pos, path, format string, args ...any) {
-	*d.errs = append(*d.errs, &template.Error{File: d.file, Line: at.Line, Col: at.Col, LogicalID: d.logicalID, Property: path, Msg: fmt.Sprintf(format, args...)})
+	*d.errs = append(*d.errs, &template.Error{File: cmp.Or(at.File, d.file), Line: at.Line, Col: at.Col, LogicalID: d.logicalID, Property: path, Msg: fmt.Sprintf(format, args...)})
 }
 
 // valuePos is where a value is written, or def when it was not (a pseudo
 // parameter's or a parameter default's value).
 func valuePos(v *template.Value, def Pos) Pos {
 	if v != nil && v.Line > 0 {
-		return Pos{v.Line, v.Col}
+		return Pos{Line: v.Line, Col: v.Col, File: v.File}
 	}
 	return def
 }
 
-// keyPos is where the key of a map entry is written, the place messages
-// about the property point at.
-//
-// template.Value does not record the positions of map keys (only of values:
-// Keys is a []string), so until it does this is the position of the value:
-// on the key's line for a scalar or a flow collection, at the first entry
-// for a block map or list. def (the parent key's position) stands in for a
-// value without one. This is the only place to change when it does.
-func keyPos(parent *template.Value, key string, def Pos) Pos {
-	return valuePos(parent.Get(key), def)
+// tpos is a template position as a model one.
+func tpos(p template.Pos) Pos { return Pos{Line: p.Line, Col: p.Col, File: p.File} }
+
+// keyPos is where the i-th key of the map parent is written (its line,
+// column and file), the place messages about the property point at. def
+// (the parent key's position) stands in for a key without one (a map that
+// was not read from a source).
+func keyPos(parent *template.Value, i int, def Pos) Pos {
+	if p, ok := parent.KeyAt(i); ok {
+		return tpos(p)
+	}
+	return def
 }
 
 var valueType = reflect.TypeOf((*template.Value)(nil))
 
 // decode fills out (a pointer to a struct) from the map v (the resource's
-// Properties) at path; at is the resource's position.
+// Properties) at path; at is where its key is (the Properties key, or the
+// logical ID when the resource has none).
 func (d *decoder) decode(v *template.Value, path string, at Pos, out any) {
 	if d.props == nil {
 		d.props = Props{}
@@ -134,9 +138,9 @@ func (d *decoder) value(v *template.Value, path, rel string, at Pos, rv reflect.
 			return
 		}
 		m := reflect.MakeMapWithSize(rv.Type(), len(v.Keys))
-		for _, k := range v.Keys {
+		for i, k := range v.Keys {
 			ev := reflect.New(rv.Type().Elem()).Elem()
-			kp, kr, kat := path+"."+k, join(rel, k), keyPos(v, k, at)
+			kp, kr, kat := path+"."+k, join(rel, k), keyPos(v, i, at)
 			d.record(kr, kp, kat)
 			d.value(v.Vals[k], kp, kr, kat, ev)
 			m.SetMapIndex(reflect.ValueOf(k), ev)
@@ -170,8 +174,8 @@ func (d *decoder) structValue(v *template.Value, path, rel string, at Pos, rv re
 			d.errorf(at, join(path, name), "required property %s is missing", name)
 		}
 	}
-	for _, k := range v.Keys {
-		kat := keyPos(v, k, at)
+	for ki, k := range v.Keys {
+		kat := keyPos(v, ki, at)
 		i, ok := known[k]
 		if !ok {
 			msg := fmt.Sprintf("unknown property %s", k)

@@ -57,9 +57,11 @@ type RestAPI struct {
 	LogicalID string
 	Kind      APIKind
 	Name      string
-	// Line and Col locate the declaration (the logical ID); Props its
+	// Line and Col locate the declaration (the logical ID), in File when
+	// it is not Model.File (a file the template includes); Props its
 	// properties.
 	Line, Col int
+	File      string
 	Props     Props
 	// BinaryMediaTypes as written ("image/png", "*/*"; SAM's "~1" is decoded).
 	BinaryMediaTypes []string
@@ -83,7 +85,8 @@ type Resource struct {
 	Path      string // "/users/{id}"
 	PathPart  string
 	Parent    *Resource
-	Line, Col int
+	Line, Col int    // the declaration (the logical ID)
+	File      string // where Line is when not Model.File
 	Props     Props
 	Methods   map[string]*Method // by HTTP method; "ANY" for ANY
 }
@@ -92,7 +95,8 @@ type Resource struct {
 type Method struct {
 	LogicalID  string
 	ID         string
-	Line, Col  int
+	Line, Col  int    // the declaration (the logical ID)
+	File       string // where Line is when not Model.File
 	Props      Props  // the method's properties, its Integration's included ("Integration.Uri")
 	HTTPMethod string // upper case; "ANY"
 	Resource   *Resource
@@ -163,9 +167,11 @@ type Integration struct {
 	ContentHandling string
 	Responses       []*IntegrationResponse
 	Timeout         time.Duration
-	// Line and Col of the Integration property, for messages; its
-	// properties are in the method's Props ("Integration.Uri").
+	// Line and Col of the Integration property (its key), in File when
+	// not Model.File, for messages; its properties are in the method's
+	// Props ("Integration.Uri").
 	Line, Col int
+	File      string
 }
 
 // ParamMapping is one integration request parameter mapping.
@@ -209,7 +215,8 @@ type ResponseHeader struct {
 type Stage struct {
 	Name      string
 	LogicalID string // the Stage or Deployment that declares it
-	Line, Col int
+	Line, Col int    // the declaration (the logical ID)
+	File      string // where Line is when not Model.File
 	// Props locate StageName and Variables.NAME (a Deployment's are below
 	// its StageDescription; the paths say so).
 	Props        Props
@@ -221,7 +228,8 @@ type Stage struct {
 // Function is one AWS::Lambda::Function.
 type Function struct {
 	LogicalID string
-	Line, Col int
+	Line, Col int    // the declaration (the logical ID)
+	File      string // where Line is when not Model.File
 	Props     Props
 	// CodeLine and RuntimeLine locate the Code and Runtime properties.
 	CodeLine, RuntimeLine int

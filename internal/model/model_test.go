@@ -17,10 +17,23 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 func build(t *testing.T, name, src string, opts Options) (*Model, error) {
 	t.Helper()
+	return buildFiles(t, name, src, nil, opts)
+}
+
+// buildFiles builds a template that includes files (AWS::Include), given by
+// their paths.
+func buildFiles(t *testing.T, name, src string, files map[string]string, opts Options) (*Model, error) {
+	t.Helper()
 	if opts.Region == "" {
 		opts.Region, opts.AccountID, opts.StackName = "us-east-1", "123456789012", "stack"
 	}
-	tpl, err := template.Parse(name, []byte(src), template.Options{Region: opts.Region, AccountID: opts.AccountID, StackName: opts.StackName, Types: Types()})
+	readFile := func(path string) ([]byte, error) {
+		if s, ok := files[path]; ok {
+			return []byte(s), nil
+		}
+		return nil, os.ErrNotExist
+	}
+	tpl, err := template.Parse(name, []byte(src), template.Options{Region: opts.Region, AccountID: opts.AccountID, StackName: opts.StackName, Types: Types(), ReadFile: readFile})
 	if err != nil {
 		return nil, err
 	}
@@ -58,9 +71,9 @@ func TestBuildErrors(t *testing.T) {
       ResourceId: !Ref Users
       HttpMethod: GET
       AuthorizationType: NONE
-`, []string{"t.yaml:17:3: Get.Properties.Integration: the method has no Integration"}},
+`, []string{"t.yaml:19:5: Get.Properties.Integration: the method has no Integration"}},
 		{"cache on deployment", strings.Replace(head, "      StageName: prod\n", "      StageName: prod\n      CacheClusterEnabled: true\n", 1), []string{
-			"t.yaml:17:28: Deployment.Properties.CacheClusterEnabled: unknown property CacheClusterEnabled: it belongs in the Deployment's StageDescription"}},
+			"t.yaml:17:7: Deployment.Properties.CacheClusterEnabled: unknown property CacheClusterEnabled: it belongs in the Deployment's StageDescription"}},
 		{"typo suggestion", head + `  Get:
     Type: AWS::ApiGateway::Method
     Properties:
@@ -69,7 +82,7 @@ func TestBuildErrors(t *testing.T) {
       HttpMethod: GET
       AuthorizationTyp: NONE
       Integration: {Type: MOCK}
-`, []string{"t.yaml:23:25: Get.Properties.AuthorizationTyp: unknown property AuthorizationTyp (did you mean AuthorizationType?)"}},
+`, []string{"t.yaml:23:7: Get.Properties.AuthorizationTyp: unknown property AuthorizationTyp (did you mean AuthorizationType?)"}},
 		{"iam refused", head + `  Get:
     Type: AWS::ApiGateway::Method
     Properties:
@@ -78,7 +91,7 @@ func TestBuildErrors(t *testing.T) {
       HttpMethod: GET
       AuthorizationType: AWS_IAM
       Integration: {Type: MOCK}
-`, []string{"t.yaml:23:26: Get.Properties.AuthorizationType: AuthorizationType AWS_IAM is not enforced yet"}},
+`, []string{"t.yaml:23:7: Get.Properties.AuthorizationType: AuthorizationType AWS_IAM is not enforced yet"}},
 		{"api key refused", head + `  Get:
     Type: AWS::ApiGateway::Method
     Properties:
@@ -100,7 +113,7 @@ func TestBuildErrors(t *testing.T) {
       RestApiId: !Ref Api
       ParentId: !Ref Proxy
       PathPart: x
-`, []string{"t.yaml:28:17: Child.Properties.PathPart: greedy path part {proxy+} must be the last part of /users/{proxy+}/x"}},
+`, []string{"t.yaml:28:7: Child.Properties.PathPart: greedy path part {proxy+} must be the last part of /users/{proxy+}/x"}},
 		{"two params", head + `  A:
     Type: AWS::ApiGateway::Resource
     Properties: {RestApiId: !Ref Api, ParentId: !Ref Users, PathPart: '{id}'}
@@ -166,7 +179,7 @@ func TestBuildErrors(t *testing.T) {
       HttpMethod: GET
       AuthorizationType: aws_iam
       Integration: {Type: MOCK}
-`, []string{"t.yaml:23:26: Get.Properties.AuthorizationType: \"aws_iam\" is not an authorization type"}},
+`, []string{"t.yaml:23:7: Get.Properties.AuthorizationType: \"aws_iam\" is not an authorization type"}},
 		{"zipfile not a string", head + `  Fn:
     Type: AWS::Lambda::Function
     Properties:
@@ -175,11 +188,11 @@ func TestBuildErrors(t *testing.T) {
       Handler: index.handler
       Code:
         ZipFile: {"Rain::Embed": handler.py}
-`, []string{"t.yaml:24:18: Fn.Properties.Code.ZipFile: expected the function's source as a string, got a map"}},
+`, []string{"t.yaml:24:9: Fn.Properties.Code.ZipFile: expected the function's source as a string, got a map"}},
 		{"websocket", head + `  Ws:
     Type: AWS::ApiGatewayV2::Api
     Properties: {Name: ws, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}
-`, []string{"t.yaml:18:11: Ws.Type: AWS::ApiGatewayV2::Api is not supported yet"}},
+`, []string{"t.yaml:18:5: Ws.Type: AWS::ApiGatewayV2::Api is not supported yet"}},
 		{"no stage", `Resources:
   Api:
     Type: AWS::ApiGateway::RestApi

@@ -3,8 +3,12 @@ package model
 import "strings"
 
 // Pos is a position in the source a model came from: 1-based line and
-// column, 0 when unknown.
-type Pos struct{ Line, Col int }
+// column, 0 when unknown. File is the file they are in when it is not the
+// model's own (Model.File): a file the source includes (AWS::Include).
+type Pos struct {
+	Line, Col int
+	File      string
+}
 
 // Prop locates one property of a model element in its source.
 type Prop struct {
@@ -23,8 +27,10 @@ type Props map[string]Prop
 
 // At locates the property name. A property that is not written (a missing
 // one) is located at its closest written ancestor, with the path it would
-// have. The entry "" is the element's own (CloudFormation: "Properties" at
-// the logical ID); without it, an unlocated property is at pos.
+// have. Positions are those of the properties' keys. The entry "" is the
+// element's own (CloudFormation: "Properties" at the Properties key, or at
+// the logical ID when the resource has no Properties); without it, an
+// unlocated property is at pos.
 func (p Props) At(name string, pos Pos) Prop {
 	for key := name; key != ""; {
 		if pr, ok := p[key]; ok {

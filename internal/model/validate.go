@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -60,12 +61,12 @@ func (v *validator) errAt(logicalID string, props Props, pos Pos, name, format s
 	if name != "" {
 		at = props.At(name, pos)
 	}
-	v.errs = append(v.errs, &template.Error{File: v.m.File, Line: at.Line, Col: at.Col, LogicalID: logicalID, Property: at.Path,
+	v.errs = append(v.errs, &template.Error{File: cmp.Or(at.File, v.m.File), Line: at.Line, Col: at.Col, LogicalID: logicalID, Property: at.Path,
 		Msg: fmt.Sprintf(format, args...)})
 }
 
 func (v *validator) api(api *RestAPI) {
-	pos := Pos{api.Line, api.Col}
+	pos := Pos{Line: api.Line, Col: api.Col, File: api.File}
 	switch {
 	case api.Kind == "":
 		v.errAt(api.LogicalID, api.Props, pos, "", "the API has no kind (REST, HTTP or WEBSOCKET)")
@@ -96,7 +97,7 @@ var stageVarValueRe = regexp.MustCompile(`^[A-Za-z0-9\-._~:/?#&=,]{1,512}$`)
 func (v *validator) stages(api *RestAPI) {
 	seen := map[string]*Stage{}
 	for _, st := range api.Stages {
-		pos := Pos{st.Line, st.Col}
+		pos := Pos{Line: st.Line, Col: st.Col, File: st.File}
 		if !stageNameRe.MatchString(st.Name) {
 			v.errAt(st.LogicalID, st.Props, pos, "StageName", "stage name %q may hold only letters, digits, '-' and '_' (up to 128)", st.Name)
 			continue
@@ -125,7 +126,7 @@ func (v *validator) resources(api *RestAPI) {
 		if res.LogicalID == "" {
 			continue // the root
 		}
-		pos := Pos{res.Line, res.Col}
+		pos := Pos{Line: res.Line, Col: res.Col, File: res.File}
 		if err := router.ValidatePart(res.PathPart); err != nil {
 			v.errAt(res.LogicalID, res.Props, pos, "PathPart", "%v", err)
 			continue
@@ -141,7 +142,7 @@ var httpMethods = []string{"ANY", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "
 var requestParamRe = regexp.MustCompile(`^method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.[^.\s][^\s]*$`)
 
 func (v *validator) method(m *Method) {
-	pos := Pos{m.Line, m.Col}
+	pos := Pos{Line: m.Line, Col: m.Col, File: m.File}
 	fail := func(name, format string, args ...any) { v.errAt(m.LogicalID, m.Props, pos, name, format, args...) }
 	if !slices.Contains(httpMethods, m.HTTPMethod) {
 		fail("HttpMethod", "%q is not an HTTP method API Gateway accepts (%s)", m.HTTPMethod, strings.Join(httpMethods, ", "))
@@ -179,7 +180,7 @@ func (v *validator) method(m *Method) {
 }
 
 func (v *validator) integration(m *Method, in *Integration) {
-	pos := Pos{m.Line, m.Col}
+	pos := Pos{Line: m.Line, Col: m.Col, File: m.File}
 	fail := func(name, format string, args ...any) {
 		v.errAt(m.LogicalID, m.Props, pos, "Integration."+name, format, args...)
 	}
@@ -316,7 +317,7 @@ func checkMapping(pm ParamMapping, m *Method) error {
 }
 
 func (v *validator) integrationResponse(m *Method, ir *IntegrationResponse) {
-	pos := Pos{m.Line, m.Col}
+	pos := Pos{Line: m.Line, Col: m.Col, File: m.File}
 	fail := func(name, format string, args ...any) { v.errAt(m.LogicalID, ir.Props, pos, name, format, args...) }
 	if ir.StatusCode < 100 || ir.StatusCode > 599 {
 		fail("StatusCode", "status code %d must be a number from 100 to 599", ir.StatusCode)
@@ -354,7 +355,7 @@ func (v *validator) integrationResponse(m *Method, ir *IntegrationResponse) {
 func (v *validator) functions() {
 	seen := map[string]*Function{}
 	for _, f := range v.m.Functions {
-		pos := Pos{f.Line, f.Col}
+		pos := Pos{Line: f.Line, Col: f.Col, File: f.File}
 		fail := func(name, format string, args ...any) { v.errAt(f.LogicalID, f.Props, pos, name, format, args...) }
 		if !funcref.ValidName(f.Name) {
 			fail("FunctionName", "function name %q must be 1 to 64 letters, digits, '-' or '_'", f.Name)

@@ -9,36 +9,58 @@ import (
 	"github.com/apigw/apigw/internal/template"
 )
 
-// TestErrorPositions pins the line and the column of representative errors.
-// Each points at the property its message names: the marker is where that
-// property is in the source as template.Value records it. Map keys' own
-// positions are not recorded (see keyPos), so the marker is the property's
-// value: on the key's line for a scalar or a flow collection, at its first
-// entry for a block map or list; a property that is not written is located
-// at the resource's logical ID.
+// TestErrorPositions pins the file, line and column of representative
+// errors. Each points at the key of the property its message names (the
+// marker on that line), never at its value nor, for a block map or list, at
+// the value's first entry; a property that is not written is located at its
+// parent's key: the Properties key, or the resource's logical ID when it
+// has no Properties. An error in a file that AWS::Include inserts names that
+// file and its line and column.
 func TestErrorPositions(t *testing.T) {
 	cases := []struct {
 		name, src string
-		line      int    // the error's line
-		marker    string // its column: where marker starts on that line
-		want      string // the rest of the message
+		files     map[string]string // the files the template includes
+		file      string            // the error's file ("" for t.yaml)
+		line      int               // the error's line in that file
+		marker    string            // its column: where marker starts on that line
+		want      string            // the rest of the message
 	}{
-		{"unknown property", head + `  Get:
+		{name: "unknown property in a block map", src: head + `  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Users
+      HttpMethod: GET
+      Integration:
+        Type: MOCK
+        Timeout: 5
+`, line: 25, marker: "Timeout", want: "Get.Properties.Integration.Timeout: unknown property Timeout: the integration timeout is TimeoutInMillis"},
+		{name: "unknown property in a flow map", src: head + `  Get:
     Type: AWS::ApiGateway::Method
     Properties:
       RestApiId: !Ref Api
       ResourceId: !Ref Users
       HttpMethod: GET
       Integration: {Type: MOCK, Timeout: 5}
-`, 23, "5}", "Get.Properties.Integration.Timeout: unknown property Timeout: the integration timeout is TimeoutInMillis"},
-		{"wrong type", head + `  Fn:
+`, line: 23, marker: "Timeout", want: "Get.Properties.Integration.Timeout: unknown property Timeout: the integration timeout is TimeoutInMillis"},
+		{name: "wrong type", src: head + `  Fn:
     Type: AWS::Lambda::Function
     Properties:
       Role: r
       Code: {ZipFile: x}
       Timeout: soon
-`, 22, "soon", `Fn.Properties.Timeout: expected an integer, got "soon"`},
-		{"wrong type of a map", head + `  Get:
+`, line: 22, marker: "Timeout", want: `Fn.Properties.Timeout: expected an integer, got "soon"`},
+		{name: "wrong type: a block map for a list", src: head + `  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Users
+      HttpMethod: GET
+      MethodResponses:
+        StatusCode: 200
+      Integration: {Type: MOCK}
+`, line: 23, marker: "MethodResponses", want: "Get.Properties.MethodResponses: expected a list, got a map"},
+		{name: "wrong type: a flow map for a list", src: head + `  Get:
     Type: AWS::ApiGateway::Method
     Properties:
       RestApiId: !Ref Api
@@ -46,8 +68,25 @@ func TestErrorPositions(t *testing.T) {
       HttpMethod: GET
       MethodResponses: {StatusCode: 200}
       Integration: {Type: MOCK}
-`, 23, "{StatusCode", "Get.Properties.MethodResponses: expected a list, got a map"},
-		{"refused AuthorizationType", head + `  Get:
+`, line: 23, marker: "MethodResponses", want: "Get.Properties.MethodResponses: expected a list, got a map"},
+		{name: "wrong type: a block list for a string", src: head + `  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Role: r
+      Code: {ZipFile: x}
+      Handler:
+        - index.handler
+`, line: 22, marker: "Handler", want: "Fn.Properties.Handler: expected a string, got a list"},
+		{name: "wrong type: a block list for a map of properties", src: head + `  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Users
+      HttpMethod: GET
+      Integration:
+        - Type: MOCK
+`, line: 23, marker: "Integration", want: "Get.Properties.Integration: expected a map of properties, got a list"},
+		{name: "refused AuthorizationType", src: head + `  Get:
     Type: AWS::ApiGateway::Method
     Properties:
       RestApiId: !Ref Api
@@ -55,14 +94,17 @@ func TestErrorPositions(t *testing.T) {
       HttpMethod: GET
       AuthorizationType: COGNITO_USER_POOLS
       Integration: {Type: MOCK}
-`, 23, "COGNITO", "Get.Properties.AuthorizationType: AuthorizationType COGNITO_USER_POOLS is not enforced yet"},
-		{"missing required property", head + `  Part:
+`, line: 23, marker: "AuthorizationType", want: "Get.Properties.AuthorizationType: AuthorizationType COGNITO_USER_POOLS is not enforced yet"},
+		{name: "missing required property", src: head + `  Part:
     Type: AWS::ApiGateway::Resource
     Properties:
       RestApiId: !Ref Api
       ParentId: !Ref Users
-`, 17, "Part:", "Part.Properties.PathPart: required property PathPart is missing"},
-		{"missing required property in a list item", head + `  Get:
+`, line: 19, marker: "Properties", want: "Part.Properties.PathPart: required property PathPart is missing"},
+		{name: "missing required property without Properties", src: head + `  Part:
+    Type: AWS::ApiGateway::Resource
+`, line: 17, marker: "Part", want: "Part.Properties.RestApiId: required property RestApiId is missing"},
+		{name: "missing required property in a list item", src: head + `  Get:
     Type: AWS::ApiGateway::Method
     Properties:
       RestApiId: !Ref Api
@@ -71,16 +113,24 @@ func TestErrorPositions(t *testing.T) {
       Integration: {Type: MOCK}
       MethodResponses:
         - ResponseModels: {}
-`, 25, "ResponseModels", "Get.Properties.MethodResponses[0].StatusCode: required property StatusCode is missing"},
-		{"missing integration type", head + `  Get:
+`, line: 25, marker: "ResponseModels", want: "Get.Properties.MethodResponses[0].StatusCode: required property StatusCode is missing"},
+		{name: "method without integration", src: head + `  Get:
     Type: AWS::ApiGateway::Method
     Properties:
       RestApiId: !Ref Api
       ResourceId: !Ref Users
       HttpMethod: GET
-      Integration: {Uri: 'http://example.com'}
-`, 23, "{Uri", "Get.Properties.Integration.Type: required property Type is missing"},
-		{"bad MOCK template", head + `  Get:
+`, line: 19, marker: "Properties", want: "Get.Properties.Integration: the method has no Integration"},
+		{name: "missing integration type", src: head + `  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Users
+      HttpMethod: GET
+      Integration:
+        Uri: 'http://example.com'
+`, line: 23, marker: "Integration", want: "Get.Properties.Integration.Type: required property Type is missing"},
+		{name: "bad MOCK template", src: head + `  Get:
     Type: AWS::ApiGateway::Method
     Properties:
       RestApiId: !Ref Api
@@ -90,30 +140,65 @@ func TestErrorPositions(t *testing.T) {
         Type: MOCK
         RequestTemplates:
           application/json: '{"statusCode": 700}'
-`, 26, `'{"statusCode"`, "Get.Properties.Integration.RequestTemplates.application/json: statusCode 700 is not an HTTP status"},
-		{"duplicate route", head + `  Get:
+`, line: 26, marker: "application/json", want: "Get.Properties.Integration.RequestTemplates.application/json: statusCode 700 is not an HTTP status"},
+		{name: "duplicate route", src: head + `  Get:
     Type: AWS::ApiGateway::Method
     Properties: {RestApiId: !Ref Api, ResourceId: !Ref Users, HttpMethod: GET, Integration: {Type: MOCK}}
   Get2:
     Type: AWS::ApiGateway::Method
     Properties: {RestApiId: !Ref Api, ResourceId: !Ref Users, HttpMethod: get, Integration: {Type: MOCK}}
-`, 22, "get,", "Get2.Properties.HttpMethod: GET /users is already declared by Get"},
+`, line: 22, marker: "HttpMethod", want: "Get2.Properties.HttpMethod: GET /users is already declared by Get"},
+		{name: "unknown property in an included snippet", src: head + `  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Users
+      HttpMethod: GET
+      Fn::Transform: {Name: AWS::Include, Parameters: {Location: integration.yaml}}
+`, files: map[string]string{"integration.yaml": "AuthorizationType: AWS_IAM\nIntegration:\n  Type: MOCK\n  Timeout: 5\n"},
+			file: "integration.yaml", line: 4, marker: "Timeout", want: "Get.Properties.Integration.Timeout: unknown property Timeout"},
+		{name: "refused AuthorizationType in an included snippet", src: head + `  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Users
+      HttpMethod: GET
+      Fn::Transform: {Name: AWS::Include, Parameters: {Location: integration.yaml}}
+`, files: map[string]string{"integration.yaml": "Integration: {Type: MOCK}\nAuthorizationType: AWS_IAM\n"},
+			file: "integration.yaml", line: 2, marker: "AuthorizationType", want: "Get.Properties.AuthorizationType: AuthorizationType AWS_IAM is not enforced yet"},
+		{name: "missing property of Properties included whole", src: head + `  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      Fn::Transform: {Name: AWS::Include, Parameters: {Location: props.yaml}}
+`, files: map[string]string{"props.yaml": "RestApiId: {Ref: Api}\nResourceId: {Ref: Users}\nIntegration: {Type: MOCK}\n"},
+			line: 19, marker: "Properties", want: "Get.Properties.HttpMethod: required property HttpMethod is missing"},
+		{name: "resource in an included snippet", src: head + `  Fn::Transform: {Name: AWS::Include, Parameters: {Location: resources.yaml}}
+`, files: map[string]string{"resources.yaml": "Part:\n  Type: AWS::ApiGateway::Resource\n  Properties:\n    RestApiId: {Ref: Api}\n    ParentId: {Ref: Users}\n"},
+			file: "resources.yaml", line: 3, marker: "Properties", want: "Part.Properties.PathPart: required property PathPart is missing"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := build(t, "t.yaml", c.src, Options{})
+			_, err := buildFiles(t, "t.yaml", c.src, c.files, Options{})
 			var list template.ErrorList
 			if !errors.As(err, &list) {
 				t.Fatalf("err %v, want an ErrorList", err)
 			}
-			col := strings.Index(strings.Split(c.src, "\n")[c.line-1], c.marker) + 1
+			file, src := "t.yaml", c.src
+			if c.file != "" {
+				file, src = c.file, c.files[c.file]
+			}
+			lines := strings.Split(src, "\n")
+			if c.line > len(lines) {
+				t.Fatalf("%s has no line %d", file, c.line)
+			}
+			col := strings.Index(lines[c.line-1], c.marker) + 1
 			if col == 0 {
-				t.Fatalf("no %q on line %d", c.marker, c.line)
+				t.Fatalf("no %q on line %d of %s", c.marker, c.line, file)
 			}
 			for _, e := range list {
 				if strings.Contains(e.Error(), c.want) {
-					if e.Line != c.line || e.Col != col {
-						t.Errorf("%s at %d:%d, want %d:%d", c.want, e.Line, e.Col, c.line, col)
+					if e.File != file || e.Line != c.line || e.Col != col {
+						t.Errorf("%s at %s:%d:%d, want %s:%d:%d", c.want, e.File, e.Line, e.Col, file, c.line, col)
 					}
 					return
 				}
@@ -151,8 +236,8 @@ func TestEmptyPolicyIsNone(t *testing.T) {
 	} {
 		src := strings.Replace(head, "      Name: api\n", "      Name: api\n      Policy: "+policy+"\n", 1) + mockMethod
 		_, err := build(t, "t.yaml", src, Options{})
-		if err == nil || !strings.Contains(err.Error(), "t.yaml:6:15: Api.Properties.Policy: resource policies are not enforced yet") {
-			t.Errorf("Policy: %s: err %v, want it refused at 6:15", policy, err)
+		if err == nil || !strings.Contains(err.Error(), "t.yaml:6:7: Api.Properties.Policy: resource policies are not enforced yet") {
+			t.Errorf("Policy: %s: err %v, want it refused at 6:7", policy, err)
 		}
 	}
 }
@@ -197,7 +282,7 @@ func TestValidateBuiltModel(t *testing.T) {
 	root := &Resource{ID: "r", Path: "/", Methods: map[string]*Method{}}
 	users := &Resource{ID: "u", LogicalID: "users", Path: "/users", PathPart: "users", Parent: root, Line: 4, Col: 3, Methods: map[string]*Method{}}
 	get := &Method{LogicalID: "getUsers", Line: 7, Col: 5, HTTPMethod: "GET", Resource: users, AuthorizationType: "AWS_IAM",
-		Props:       Props{"AuthorizationType": {Path: "paths./users.get.security", Pos: Pos{9, 7}}},
+		Props:       Props{"AuthorizationType": {Path: "paths./users.get.security", Pos: Pos{Line: 9, Col: 7}}},
 		Integration: &Integration{Type: AWSProxy, HTTPMethod: "POST", Timeout: 29 * time.Second, URI: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:nope/invocations"}}
 	users.Methods["GET"] = get
 	api := &RestAPI{ID: "a", LogicalID: "openapi", Kind: KindREST, Line: 1, Col: 1, Root: root, Resources: []*Resource{root, users}, Methods: []*Method{get},
@@ -277,8 +362,8 @@ func TestLambdaQualifierAndNames(t *testing.T) {
 	src = strings.NewReplacer("FN_NAME", "my.fn", "URI", "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:no.such/invocations").Replace(head + fn)
 	_, err = build(t, "t.yaml", src, Options{})
 	for _, want := range []string{
-		`t.yaml:20:21: Fn.Properties.FunctionName: function name "my.fn" must be 1 to 64 letters, digits, '-' or '_'`,
-		`t.yaml:34:14: Get.Properties.Integration.Uri: not a Lambda function reference: "arn:aws:lambda:us-east-1:123456789012:function:no.such": function name "no.such"`,
+		`t.yaml:20:7: Fn.Properties.FunctionName: function name "my.fn" must be 1 to 64 letters, digits, '-' or '_'`,
+		`t.yaml:34:9: Get.Properties.Integration.Uri: not a Lambda function reference: "arn:aws:lambda:us-east-1:123456789012:function:no.such": function name "no.such"`,
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in:\n%v", want, err)

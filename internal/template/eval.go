@@ -22,11 +22,11 @@ type ctx struct {
 func (c ctx) at(p *path) ctx { c.path = p; return c }
 
 func (s *state) errAt(n *node, c ctx, format string, args ...any) {
-	line, col := 0, 0
+	file, line, col := "", 0, 0
 	if n != nil {
-		line, col = n.line, n.col
+		file, line, col = n.file, n.line, n.col
 	}
-	s.add(&Error{Line: line, Col: col, LogicalID: c.id, Property: c.path.String(), Msg: fmt.Sprintf(format, args...)})
+	s.add(&Error{File: file, Line: line, Col: col, LogicalID: c.id, Property: c.path.String(), Msg: fmt.Sprintf(format, args...)})
 }
 
 // spend accounts for produced data and stops evaluation past the limit.
@@ -63,12 +63,12 @@ func (s *state) eval(n *node, c ctx) *Value {
 		if !s.spend(n, c, valueCost+len(n.text)) {
 			return nil
 		}
-		return &Value{Kind: n.sk, Str: n.text, Line: n.line, Col: n.col}
+		return &Value{Kind: n.sk, Str: n.text, File: n.file, Line: n.line, Col: n.col}
 	case nSeq:
 		if !s.spend(n, c, valueCost) {
 			return nil
 		}
-		v := &Value{Kind: List, List: make([]*Value, 0, len(n.items)), Line: n.line, Col: n.col}
+		v := &Value{Kind: List, List: make([]*Value, 0, len(n.items)), File: n.file, Line: n.line, Col: n.col}
 		ok := true
 		for i, it := range n.items {
 			iv := s.eval(it, c.at(c.path.index(i)))
@@ -88,11 +88,17 @@ func (s *state) eval(n *node, c ctx) *Value {
 		if !s.spend(n, c, valueCost) {
 			return nil
 		}
-		v := &Value{Kind: Map, Vals: make(map[string]*Value, len(n.ents)), Line: n.line, Col: n.col}
+		v := &Value{Kind: Map, Vals: make(map[string]*Value, len(n.ents)), File: n.file, Line: n.line, Col: n.col}
 		ok := true
-		for _, e := range n.ents {
+		for i := range n.ents {
+			e := &n.ents[i]
+			if e.key == "Fn::Transform" {
+				s.add(&Error{File: e.file, Line: e.line, Col: e.col, LogicalID: c.id, Property: c.path.String(), Msg: macroMessage(e.val)})
+				ok = false
+				continue
+			}
 			if strings.HasPrefix(e.key, "Fn::") {
-				s.add(&Error{Line: e.line, Col: e.col, LogicalID: c.id, Property: c.path.key(e.key).String(), Msg: fmt.Sprintf("%s must be the only key of its map (it is an intrinsic function)", e.key)})
+				s.add(&Error{File: e.file, Line: e.line, Col: e.col, LogicalID: c.id, Property: c.path.key(e.key).String(), Msg: fmt.Sprintf("%s must be the only key of its map (it is an intrinsic function)", e.key)})
 				ok = false
 				continue
 			}
@@ -103,6 +109,7 @@ func (s *state) eval(n *node, c ctx) *Value {
 			case noValue:
 			default:
 				v.Keys = append(v.Keys, e.key)
+				v.KeyPos = append(v.KeyPos, e.pos())
 				v.Vals[e.key] = ev
 			}
 		}
@@ -132,7 +139,7 @@ func refused(fn string) (string, bool) {
 	case fn == "Fn::Cidr":
 		return "Fn::Cidr is not supported: apigw computes no address blocks; pass them with a parameter and --param", true
 	case fn == "Fn::Transform":
-		return "Fn::Transform is not supported: macros and AWS::Include run only inside CloudFormation; write the included content into the template", true
+		return "Fn::Transform is not supported: macros run only inside CloudFormation (apigw runs AWS::Include only)", true
 	case fn == "Fn::Length", fn == "Fn::ToJsonString", strings.HasPrefix(fn, "Fn::ForEach"):
 		return fn + " is not supported: it needs the AWS::LanguageExtensions transform, which apigw does not run", true
 	case fn == "Fn::GetStackOutput":
@@ -179,6 +186,11 @@ func (s *state) call(n *node, c ctx) *Value {
 		}
 		return s.boolValue(n, c, b)
 	}
+	if n.fn == "Fn::Transform" {
+		// AWS::Include calls were run before evaluation.
+		s.errAt(n, c, "%s", macroMessage(n.arg))
+		return nil
+	}
 	if msg, ok := refused(n.fn); ok {
 		s.errAt(n, c, "%s", msg)
 		return nil
@@ -210,18 +222,18 @@ func (s *state) boolValue(n *node, c ctx, b bool) *Value {
 	if b {
 		str = "true"
 	}
-	return &Value{Kind: Bool, Str: str, Line: n.line, Col: n.col}
+	return &Value{Kind: Bool, Str: str, File: n.file, Line: n.line, Col: n.col}
 }
 
 func (s *state) stringValue(n *node, c ctx, str string) *Value {
 	if !s.spend(n, c, valueCost+len(str)) {
 		return nil
 	}
-	return &Value{Kind: String, Str: str, Line: n.line, Col: n.col}
+	return &Value{Kind: String, Str: str, File: n.file, Line: n.line, Col: n.col}
 }
 
-// copyAt copies a value deeply; every copied value is placed at n (the call
-// that produced it).
+// copyAt copies a value deeply; every copied value, and every key of a
+// copied map, is placed at n (the call that produced it).
 func (s *state) copyAt(v *Value, n *node, c ctx) *Value {
 	if v == nil {
 		return nil
@@ -229,7 +241,7 @@ func (s *state) copyAt(v *Value, n *node, c ctx) *Value {
 	if !s.spend(n, c, valueCost+len(v.Str)) {
 		return nil
 	}
-	out := &Value{Kind: v.Kind, Str: v.Str, Line: n.line, Col: n.col, RefTo: v.RefTo, Attr: v.Attr}
+	out := &Value{Kind: v.Kind, Str: v.Str, File: n.file, Line: n.line, Col: n.col, RefTo: v.RefTo, Attr: v.Attr}
 	switch v.Kind {
 	case List:
 		out.List = make([]*Value, 0, len(v.List))
@@ -242,6 +254,7 @@ func (s *state) copyAt(v *Value, n *node, c ctx) *Value {
 		}
 	case Map:
 		out.Keys = make([]string, 0, len(v.Keys))
+		out.KeyPos = make([]Pos, 0, len(v.Keys))
 		out.Vals = make(map[string]*Value, len(v.Keys))
 		for _, k := range v.Keys {
 			ic := s.copyAt(v.Vals[k], n, c)
@@ -249,6 +262,7 @@ func (s *state) copyAt(v *Value, n *node, c ctx) *Value {
 				return nil
 			}
 			out.Keys = append(out.Keys, k)
+			out.KeyPos = append(out.KeyPos, Pos{File: n.file, Line: n.line, Col: n.col})
 			out.Vals[k] = ic
 		}
 	}
@@ -405,7 +419,7 @@ func (s *state) ref(name string, n *node, c ctx, inSub bool) *Value {
 		if !s.spend(n, c, valueCost) {
 			return nil
 		}
-		return &Value{Kind: List, List: []*Value{}, Line: n.line, Col: n.col}
+		return &Value{Kind: List, List: []*Value{}, File: n.file, Line: n.line, Col: n.col}
 	}
 	if str, ok := s.pseudo(name); ok {
 		return s.stringValue(n, c, str)
@@ -462,7 +476,7 @@ func (s *state) target(name string, n *node, c ctx, how string) *resState {
 		return nil
 	}
 	if c.res != nil {
-		c.res.addEdge(edge{to: name, line: n.line, col: n.col, path: c.path, kind: how})
+		c.res.addEdge(edge{to: name, file: n.file, line: n.line, col: n.col, path: c.path, kind: how})
 	}
 	if !r.hasSpec {
 		return nil // its type was reported as unsupported
@@ -587,16 +601,17 @@ func (s *state) fnSub(n *node, c ctx) *Value {
 		case vars.kind == nInvalid:
 			return nil
 		case vars.kind == nMap:
-			for _, e := range vars.ents {
+			for i := range vars.ents {
+				e := &vars.ents[i]
 				v := s.eval(e.val, c)
 				switch {
 				case v == nil:
 					ok = false
 				case v == noValue:
-					s.errAt(e.val, c, "Fn::Sub variable %s is AWS::NoValue; it must be a string", e.key)
+					s.errAt(e.at(), c, "Fn::Sub variable %s is AWS::NoValue; it must be a string", e.key)
 					ok = false
 				case !v.IsScalar():
-					s.errAt(e.val, c, "Fn::Sub variable %s must be a string, not a %s", e.key, v.Kind)
+					s.errAt(e.at(), c, "Fn::Sub variable %s must be a string, not a %s", e.key, v.Kind)
 					ok = false
 				default:
 					varVals[e.key] = v
@@ -790,9 +805,9 @@ func (s *state) fnSplit(n *node, c ctx) *Value {
 	if !s.spend(n, c, valueCost*(len(parts)+1)) {
 		return nil
 	}
-	out := &Value{Kind: List, List: make([]*Value, len(parts)), Line: n.line, Col: n.col}
+	out := &Value{Kind: List, List: make([]*Value, len(parts)), File: n.file, Line: n.line, Col: n.col}
 	for i, p := range parts {
-		out.List[i] = &Value{Kind: String, Str: p, Line: n.line, Col: n.col}
+		out.List[i] = &Value{Kind: String, Str: p, File: n.file, Line: n.line, Col: n.col}
 	}
 	return out
 }
@@ -1012,14 +1027,15 @@ func equalValues(a, b *Value) bool {
 // function, or anything that resolves to true or false.
 func (s *state) evalCond(n *node, c ctx) (bool, bool) {
 	if n.kind == nMap && len(n.ents) == 1 && n.ents[0].key == "Condition" {
-		cn := n.ents[0].val
+		ce := &n.ents[0]
+		cn := ce.val
 		if cn.kind != nScalar || cn.sk == Null {
 			if cn.kind != nInvalid {
-				s.errAt(n, c, "Condition takes a condition name, not %s", cn.describe())
+				s.errAt(ce.at(), c, "Condition takes a condition name, not %s", cn.describe())
 			}
 			return false, false
 		}
-		return s.condByName(cn.text, n, c)
+		return s.condByName(cn.text, ce.at(), c)
 	}
 	v := s.eval(n, c)
 	if v == nil {

@@ -3,6 +3,7 @@ package template
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"strings"
 	"testing"
 )
@@ -13,12 +14,23 @@ import (
 // AWS::NoValue marker; and the result is the same when parsed again.
 // The seed corpus is testdata/fuzz/FuzzParse (written from the golden fixtures
 // and crashers found so far).
+//
+// AWS::Include reads files only through fuzzFiles (never the disk): a fixed
+// snippet, a JSON one, and the input itself as self.yaml, so that snippet
+// reading is fuzzed too.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(api))
 	f.Add([]byte(exprTemplate(`!Sub ["${A}-${Stage}", {A: !Select [0, !Split [",", !Join [",", !Ref Names]]]}]`)))
+	f.Add([]byte(includeAPI + "      Fn::Transform: {Name: AWS::Include, Parameters: {Location: snippet.yaml}}\n  Fn::Transform: {Name: AWS::Include, Parameters: {Location: self.yaml}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		files := fuzzFiles(data)
 		for _, file := range []string{"fuzz.yaml", "fuzz.json"} {
-			o := Options{Types: testTypes()}
+			o := Options{Types: testTypes(), ReadFile: func(path string) ([]byte, error) {
+				if d, ok := files[path]; ok {
+					return d, nil
+				}
+				return nil, fs.ErrNotExist
+			}}
 			tpl, err := Parse(file, data, o)
 			first := checkResult(t, file, tpl, err)
 			tpl2, err2 := Parse(file, data, o)
@@ -27,6 +39,39 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// unlocatedKey returns a map key in v without a position, or "".
+func unlocatedKey(v *Value) string {
+	if v == nil {
+		return ""
+	}
+	if v.Kind == Map && len(v.KeyPos) != len(v.Keys) {
+		return "(positions for " + itoa(len(v.KeyPos)) + " of " + itoa(len(v.Keys)) + " keys)"
+	}
+	for i, k := range v.Keys {
+		if _, ok := v.KeyAt(i); !ok {
+			return k
+		}
+		if u := unlocatedKey(v.Vals[k]); u != "" {
+			return u
+		}
+	}
+	for _, it := range v.List {
+		if u := unlocatedKey(it); u != "" {
+			return u
+		}
+	}
+	return ""
+}
+
+// fuzzFiles are the files that fuzzed templates can include.
+func fuzzFiles(data []byte) map[string][]byte {
+	return map[string][]byte{
+		"snippet.yaml": []byte("Description: included\nTags:\n  - Key: k\n    Value: {Ref: AWS::Region}\n"),
+		"snippet.json": []byte(`{"Outputs": {"O": {"Value": {"Fn::Sub": "${AWS::StackName}"}}}}`),
+		"self.yaml":    data,
+	}
 }
 
 func checkResult(t *testing.T, file string, tpl *Template, err error) []byte {
@@ -46,7 +91,7 @@ func checkResult(t *testing.T, file string, tpl *Template, err error) []byte {
 			if strings.Contains(e.Msg, "internal error") {
 				t.Fatalf("%v", e)
 			}
-			if e.File != file {
+			if _, included := fuzzFiles(nil)[e.File]; e.File != file && !included {
 				t.Fatalf("error without its file: %#v", e)
 			}
 			if e.Msg == "" {
@@ -64,6 +109,9 @@ func checkResult(t *testing.T, file string, tpl *Template, err error) []byte {
 		}
 		if hasNoValue(r.Properties) || hasNoValue(r.Metadata) {
 			t.Fatalf("%s: AWS::NoValue leaked", r.LogicalID)
+		}
+		if k := unlocatedKey(r.Properties); k != "" {
+			t.Fatalf("%s: the key %s of its properties has no position", r.LogicalID, k)
 		}
 	}
 	for _, o := range tpl.Outputs {

@@ -100,15 +100,15 @@ func (s *state) reportCycle(start int, scc []int, adj [][]int) {
 				if e.kind == "DependsOn" {
 					verb = "depends on"
 				}
-				steps = append(steps, fmt.Sprintf("%s %s %s at line %d", where, verb, to.id, e.line))
+				steps = append(steps, fmt.Sprintf("%s %s %s at %s", where, verb, to.id, s.lineRef(e.file, e.line)))
 				break
 			}
 		}
 	}
 	r := s.resList[start]
-	err := &Error{Line: r.line, Col: r.col, LogicalID: r.id, Msg: fmt.Sprintf("circular dependency between resources: %s (%s)", strings.Join(names, " -> "), strings.Join(steps, "; "))}
+	err := &Error{File: r.file, Line: r.line, Col: r.col, LogicalID: r.id, Msg: fmt.Sprintf("circular dependency between resources: %s (%s)", strings.Join(names, " -> "), strings.Join(steps, "; "))}
 	if first != nil {
-		err.Line, err.Col, err.Property = first.line, first.col, first.path.String()
+		err.File, err.Line, err.Col, err.Property = first.file, first.line, first.col, first.path.String()
 	}
 	s.add(err)
 }

@@ -20,6 +20,7 @@ const (
 
 type paramState struct {
 	name      string
+	file      string
 	line, col int
 	typ       string
 	kind      paramKind
@@ -98,15 +99,15 @@ func (s *state) readParameters() {
 }
 
 func (s *state) readParameter(pe entry) {
-	p := &paramState{name: pe.key, line: pe.line, col: pe.col}
+	p := &paramState{name: pe.key, file: pe.file, line: pe.line, col: pe.col}
 	s.params[p.name] = p
 	s.paramList = append(s.paramList, p)
 	perr := func(n *node, prop, format string, args ...any) {
-		line, col := p.line, p.col
+		file, line, col := p.file, p.line, p.col
 		if n != nil {
-			line, col = n.line, n.col
+			file, line, col = n.file, n.line, n.col
 		}
-		s.add(&Error{Line: line, Col: col, LogicalID: p.name, Property: prop, Msg: fmt.Sprintf(format, args...)})
+		s.add(&Error{File: file, Line: line, Col: col, LogicalID: p.name, Property: prop, Msg: fmt.Sprintf(format, args...)})
 		p.failed = true
 	}
 	if !isAlphanumeric(p.name) {
@@ -115,7 +116,7 @@ func (s *state) readParameter(pe entry) {
 	d := pe.val
 	if d.kind != nMap {
 		if d.kind != nInvalid {
-			perr(d, "", "a parameter must be a map with Type (and Default, AllowedValues, ...), not %s", d.describe())
+			perr(nil, "", "a parameter must be a map with Type (and Default, AllowedValues, ...), not %s", d.describe())
 		}
 		p.failed = true
 		return
@@ -126,10 +127,10 @@ func (s *state) readParameter(pe entry) {
 			known = known || a.key == k
 		}
 		if !known {
-			perr(&node{line: a.line, col: a.col}, a.key, "unknown parameter attribute %s%s", a.key, didYouMean(a.key, paramAttributes))
+			perr(&node{file: a.file, line: a.line, col: a.col}, a.key, "unknown parameter attribute %s%s", a.key, didYouMean(a.key, paramAttributes))
 		}
 		if a.val.kind == nFunc {
-			perr(a.val, a.key, "%s must be a literal value: parameters are read before any function runs", a.key)
+			perr(a.at(), a.key, "%s must be a literal value: parameters are read before any function runs", a.key)
 		}
 	}
 	if p.failed {
@@ -138,29 +139,32 @@ func (s *state) readParameter(pe entry) {
 	if ne := d.get("NoEcho"); ne != nil && ne.kind == nScalar {
 		p.noEcho = strings.EqualFold(ne.text, "true")
 	}
-	tn := d.get("Type")
+	te := d.entry("Type")
 	switch {
-	case tn == nil:
+	case te == nil:
 		perr(nil, "Type", "the parameter has no Type")
 		return
-	case !tn.isString():
-		perr(tn, "Type", "Type must be a parameter type name such as String, not %s", tn.describe())
+	case !te.val.isString():
+		perr(te.at(), "Type", "Type must be a parameter type name such as String, not %s", te.val.describe())
 		return
 	}
-	p.typ = tn.text
+	p.typ = te.val.text
 	kind, ssm, ok := classifyParamType(p.typ)
 	if !ok {
-		perr(tn, "Type", "unknown parameter type %s%s", p.typ, didYouMean(p.typ, paramTypeNames))
+		perr(te.at(), "Type", "unknown parameter type %s%s", p.typ, didYouMean(p.typ, paramTypeNames))
 		return
 	}
 	p.kind, p.ssm = kind, ssm
 
 	// the raw value: --param, else Default
 	var raw string
-	var at *node // where the value was written (nil for --param)
+	var at *node    // where the value was written (nil for --param)
+	var atKey *node // where its key is: errors about the Default point there
 	if v, ok := s.opts.Params[p.name]; ok {
 		raw, p.fromParam = v, true
-	} else if dn := d.get("Default"); dn != nil {
+	} else if de := d.entry("Default"); de != nil {
+		dn := de.val
+		atKey = de.at()
 		switch {
 		case dn.kind == nScalar:
 			raw = dn.text
@@ -168,14 +172,14 @@ func (s *state) readParameter(pe entry) {
 			texts := make([]string, 0, len(dn.items))
 			for _, it := range dn.items {
 				if it.kind != nScalar {
-					perr(it, "Default", "Default must be a string, not a list of %s", it.describe())
+					perr(atKey, "Default", "Default must be a string, not a list of %s", it.describe())
 					return
 				}
 				texts = append(texts, it.text)
 			}
 			raw = strings.Join(texts, ",")
 		default:
-			perr(dn, "Default", "Default must be a string, not %s", dn.describe())
+			perr(atKey, "Default", "Default must be a string, not %s", dn.describe())
 			return
 		}
 		at = dn
@@ -189,12 +193,12 @@ func (s *state) readParameter(pe entry) {
 		p.ssmNoVal = true
 		return
 	}
-	line, col := 0, 0
+	file, line, col := "", 0, 0
 	if at != nil {
-		line, col = at.line, at.col
+		file, line, col = at.file, at.line, at.col
 	}
-	// where constraint errors point: the Default, or the parameter for --param
-	where, prop := at, "Default"
+	// where constraint errors point: the Default key, or the parameter for --param
+	where, prop := atKey, "Default"
 	if p.fromParam {
 		where, prop = nil, ""
 	}
@@ -237,17 +241,17 @@ func (s *state) readParameter(pe entry) {
 	}
 	switch p.kind {
 	case pString:
-		p.value = &Value{Kind: String, Str: raw, Line: line, Col: col}
+		p.value = &Value{Kind: String, Str: raw, File: file, Line: line, Col: col}
 	case pNumber:
-		p.value = &Value{Kind: Number, Str: strings.TrimSpace(raw), Line: line, Col: col}
+		p.value = &Value{Kind: Number, Str: strings.TrimSpace(raw), File: file, Line: line, Col: col}
 	default:
 		k := String
 		if p.kind == pNumberList {
 			k = Number
 		}
-		p.value = &Value{Kind: List, List: make([]*Value, 0, len(items)), Line: line, Col: col}
+		p.value = &Value{Kind: List, List: make([]*Value, 0, len(items)), File: file, Line: line, Col: col}
 		for _, it := range items {
-			p.value.List = append(p.value.List, &Value{Kind: k, Str: it, Line: line, Col: col})
+			p.value.List = append(p.value.List, &Value{Kind: k, Str: it, File: file, Line: line, Col: col})
 		}
 		s.produced += int64(valueCost * len(items))
 	}
@@ -266,31 +270,33 @@ func (s *state) checkConstraints(p *paramState, d *node, items []string, where *
 		ok = false
 	}
 	intAttr := func(name string) (int64, bool) {
-		n := d.get(name)
-		if n == nil {
+		e := d.entry(name)
+		if e == nil {
 			return 0, false
 		}
+		n := e.val
 		v := &Value{Kind: n.sk, Str: n.text}
 		if n.kind != nScalar {
-			perr(n, name, "%s must be an integer, not %s", name, n.describe())
+			perr(e.at(), name, "%s must be an integer, not %s", name, n.describe())
 			ok = false
 			return 0, false
 		}
 		i, err := v.Int()
 		if err != nil {
-			perr(n, name, "%s: %v", name, err)
+			perr(e.at(), name, "%s: %v", name, err)
 			ok = false
 			return 0, false
 		}
 		return i, true
 	}
 	floatAttr := func(name string) (float64, bool) {
-		n := d.get(name)
-		if n == nil {
+		e := d.entry(name)
+		if e == nil {
 			return 0, false
 		}
+		n := e.val
 		if n.kind != nScalar || !numberRE.MatchString(strings.TrimSpace(n.text)) {
-			perr(n, name, "%s must be a number, not %s", name, n.describe())
+			perr(e.at(), name, "%s must be a number, not %s", name, n.describe())
 			ok = false
 			return 0, false
 		}
@@ -299,33 +305,34 @@ func (s *state) checkConstraints(p *paramState, d *node, items []string, where *
 	}
 
 	var allowed []string
-	if av := d.get("AllowedValues"); av != nil {
-		switch av.kind {
+	if ae := d.entry("AllowedValues"); ae != nil {
+		switch av := ae.val; av.kind {
 		case nSeq:
 			for _, it := range av.items {
 				if it.kind != nScalar {
-					perr(it, "AllowedValues", "AllowedValues must be a list of strings")
+					perr(ae.at(), "AllowedValues", "AllowedValues must be a list of strings")
 					return false
 				}
 				allowed = append(allowed, it.text)
 			}
 		default:
-			perr(av, "AllowedValues", "AllowedValues must be a list, not %s", av.describe())
+			perr(ae.at(), "AllowedValues", "AllowedValues must be a list, not %s", av.describe())
 			return false
 		}
 	}
 	var re *regexp.Regexp
 	var pattern string
-	if ap := d.get("AllowedPattern"); ap != nil {
+	if pe := d.entry("AllowedPattern"); pe != nil {
+		ap := pe.val
 		if ap.kind != nScalar {
-			perr(ap, "AllowedPattern", "AllowedPattern must be a string, not %s", ap.describe())
+			perr(pe.at(), "AllowedPattern", "AllowedPattern must be a string, not %s", ap.describe())
 			return false
 		}
 		pattern = ap.text
 		var err error
 		re, err = regexp.Compile(`^(?:` + pattern + `)$`)
 		if err != nil {
-			perr(ap, "AllowedPattern", "AllowedPattern is not a regular expression apigw can use (RE2 syntax): %v", err)
+			perr(pe.at(), "AllowedPattern", "AllowedPattern is not a regular expression apigw can use (RE2 syntax): %v", err)
 			return false
 		}
 	}
@@ -393,7 +400,7 @@ func (s *state) paramValue(p *paramState, n *node, c ctx) *Value {
 func (s *state) parameterList() []*Parameter {
 	out := make([]*Parameter, 0, len(s.paramList))
 	for _, p := range s.paramList {
-		out = append(out, &Parameter{Name: p.name, Type: p.typ, Value: p.value, Line: p.line})
+		out = append(out, &Parameter{Name: p.name, Type: p.typ, Value: p.value, Line: p.line, File: p.file})
 	}
 	return out
 }
@@ -419,7 +426,7 @@ func (s *state) readMappings() {
 		m := me.val
 		if m.kind != nMap {
 			if m.kind != nInvalid {
-				s.add(&Error{Line: m.line, Col: m.col, LogicalID: me.key, Msg: "a mapping must be a map of maps, not " + m.describe()})
+				s.add(&Error{File: me.file, Line: me.line, Col: me.col, LogicalID: me.key, Msg: "a mapping must be a map of maps, not " + m.describe()})
 			}
 			continue
 		}
@@ -427,13 +434,13 @@ func (s *state) readMappings() {
 			t := te.val
 			if t.kind != nMap {
 				if t.kind != nInvalid {
-					s.add(&Error{Line: t.line, Col: t.col, LogicalID: me.key, Property: te.key, Msg: "a mapping's top-level key must hold a map, not " + t.describe()})
+					s.add(&Error{File: te.file, Line: te.line, Col: te.col, LogicalID: me.key, Property: te.key, Msg: "a mapping's top-level key must hold a map, not " + t.describe()})
 				}
 				continue
 			}
 			for _, ve := range t.ents {
 				if f := findFunc(ve.val, 0); f != nil {
-					s.add(&Error{Line: f.line, Col: f.col, LogicalID: me.key, Property: te.key + "." + ve.key, Msg: fmt.Sprintf("Mappings cannot contain intrinsic functions (found %s)", f.fn)})
+					s.add(&Error{File: f.file, Line: f.line, Col: f.col, LogicalID: me.key, Property: te.key + "." + ve.key, Msg: fmt.Sprintf("Mappings cannot contain intrinsic functions (found %s)", f.fn)})
 					s.badMapping[ve.val] = true
 				}
 			}
@@ -469,6 +476,7 @@ func findFunc(n *node, depth int) *node {
 
 type condState struct {
 	name      string
+	file      string
 	line, col int
 	expr      *node
 	state     uint8 // 0 new, 1 being evaluated, 2 done
@@ -483,7 +491,7 @@ func (s *state) readConditions() {
 		return
 	}
 	for _, ce := range sec.ents {
-		cs := &condState{name: ce.key, line: ce.line, col: ce.col, expr: ce.val}
+		cs := &condState{name: ce.key, file: ce.file, line: ce.line, col: ce.col, expr: ce.val}
 		s.conds[cs.name] = cs
 		s.condList = append(s.condList, cs)
 	}
@@ -520,7 +528,7 @@ func (s *state) evalCondition(cs *condState) (bool, bool) {
 			s.conds[name].cyclic = true
 		}
 		first := s.conds[chain[0]]
-		s.add(&Error{Line: first.line, Col: first.col, LogicalID: first.name, Msg: "circular condition: " + strings.Join(chain, " -> ")})
+		s.add(&Error{File: first.file, Line: first.line, Col: first.col, LogicalID: first.name, Msg: "circular condition: " + strings.Join(chain, " -> ")})
 		return false, false
 	}
 	cs.state = 1

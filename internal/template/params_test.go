@@ -97,7 +97,7 @@ func TestParameterErrors(t *testing.T) {
 		{"too large", "Type: Number\nDefault: 10\nMaxValue: 9.5", nil, wantErr{msg: `"10" is greater than the MaxValue 9.5`}},
 		{"MaxValue not a number", "Type: Number\nDefault: 10\nMaxValue: ten", nil, wantErr{msg: `MaxValue must be a number`, prop: "MaxValue"}},
 		{"AllowedValues not a list", "Type: String\nDefault: a\nAllowedValues: a", nil, wantErr{msg: "AllowedValues must be a list, not a string"}},
-		{"not a map", "String", nil, wantErr{msg: "a parameter must be a map with Type", line: 3}},
+		{"not a map", "String", nil, wantErr{msg: "a parameter must be a map with Type", line: 2}},
 		{"SSM without --param, used", "Type: AWS::SSM::Parameter::Value<String>\nDefault: /a/b", nil, wantErr{msg: "parameter P has type AWS::SSM::Parameter::Value<String> and apigw cannot read SSM Parameter Store: pass --param P=VALUE", line: 9, id: "R", prop: "Properties.X"}},
 		{"SSM without default", "Type: AWS::SSM::Parameter::Value<String>", nil, wantErr{msg: "parameter P has no value: pass --param P=...", line: 2}},
 		{"undeclared --param", "Type: String\nDefault: x", []string{"Q=1"}, wantErr{msg: "--param Q: the template declares no parameter Q"}},

@@ -287,7 +287,7 @@ func TestRefusedType(t *testing.T) {
 		t.Fatal("no error")
 	}
 	got := err.Error()
-	for _, want := range []string{"t.yaml:3:11: R.Type: AWS::Test::Refused is not supported yet: not here yet", "t.yaml:8:", "Nope"} {
+	for _, want := range []string{"t.yaml:3:5: R.Type: AWS::Test::Refused is not supported yet: not here yet", "t.yaml:8:", "Nope"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in:\n%s", want, got)
 		}

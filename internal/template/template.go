@@ -18,6 +18,11 @@ type Options struct {
 	AccountID string              // AWS::AccountId (default "123456789012")
 	StackName string              // AWS::StackName (default: file base name without extension)
 	Types     map[string]TypeSpec // what each resource type returns for Ref/GetAtt
+	// ReadFile reads a file that the template includes (AWS::Include with a
+	// local Location), given its path: the Location joined to the folder of
+	// the template file. nil: the file is read from disk with inputfile's
+	// limits, as the template is. Tests and fuzzing give files from memory.
+	ReadFile func(path string) ([]byte, error)
 }
 
 // TypeSpec says how a resource type behaves. A type absent from Options.Types
@@ -64,15 +69,20 @@ type Template struct {
 	Outputs     []*Output    // resolved; outputs whose Condition is false are left out
 	Parameters  []*Parameter // declared parameters with their final values
 	Notes       []string     // e.g. "LambdaExecutionRole (AWS::IAM::Role): accepted, not served"
+	Includes    []string     // the files that AWS::Include inserted, in the order read (to watch with the template)
 }
 
 // Resource is one resource with its properties resolved.
 type Resource struct {
 	LogicalID, Type string
-	Line, Col       int
+	Line, Col       int    // where the logical ID (the resource's key) is written
+	File            string // where Line is when not Template.File: a file AWS::Include inserted
 	Properties      *Value // resolved Map, never nil (empty map when absent); AWS::NoValue entries removed
-	DependsOn       []string
-	Metadata        *Value // resolved or nil
+	// PropertiesAt is where the Properties key is written (Line 0 when the
+	// resource has none): where a missing top-level property is reported.
+	PropertiesAt Pos
+	DependsOn    []string
+	Metadata     *Value // resolved or nil
 }
 
 // Output is one resolved output.
@@ -81,6 +91,7 @@ type Output struct {
 	Value       *Value
 	Description string
 	Line        int
+	File        string // where Line is when not Template.File: a file AWS::Include inserted
 }
 
 // Parameter is one declared parameter and its final value.
@@ -88,6 +99,7 @@ type Parameter struct {
 	Name, Type string
 	Value      *Value // nil when it has none (an error, or an unused SSM parameter)
 	Line       int
+	File       string // where Line is when not Template.File: a file AWS::Include inserted
 }
 
 // Resource lookup by logical ID.
@@ -127,6 +139,9 @@ func Parse(file string, data []byte, opts Options) (t *Template, err error) {
 	if len(s.errs) > 0 {
 		sort.SliceStable(s.errs, func(i, j int) bool {
 			a, b := s.errs[i], s.errs[j]
+			if ra, rb := s.rank(a.File), s.rank(b.File); ra != rb {
+				return ra < rb
+			}
 			if a.Line != b.Line {
 				return a.Line < b.Line
 			}
@@ -168,6 +183,12 @@ type state struct {
 	aborted   bool
 	evalDepth int
 	notes     []string
+
+	// what the transforms read
+	fileRank   map[string]int          // the template 0, then included files in the order read (errors are sorted so)
+	snippets   map[string]*snippetFile // included files by path, read once
+	inputBytes int64                   // bytes of the template and the files it includes
+	inserted   int                     // values that AWS::Include inserted, counting each use
 }
 
 func newState(file string, opts Options) *state {
@@ -178,6 +199,9 @@ func newState(file string, opts Options) *state {
 		params: map[string]*paramState{},
 		conds:  map[string]*condState{},
 		res:    map[string]*resState{},
+
+		fileRank: map[string]int{file: 0},
+		snippets: map[string]*snippetFile{},
 	}
 	s.region = opts.Region
 	if s.region == "" {
@@ -215,6 +239,24 @@ func partitionOf(region string) (partition, urlSuffix string) {
 	return "aws", "amazonaws.com"
 }
 
+// rank orders errors by file: the template first, then the files it
+// includes in the order they were read.
+func (s *state) rank(file string) int {
+	if r, ok := s.fileRank[file]; ok {
+		return r
+	}
+	return len(s.fileRank)
+}
+
+// lineRef names a line for messages: "line 12", or "line 12 of x.yaml" in
+// a file that the template includes.
+func (s *state) lineRef(file string, line int) string {
+	if file == "" || file == s.file {
+		return fmt.Sprintf("line %d", line)
+	}
+	return fmt.Sprintf("line %d of %s", line, file)
+}
+
 func (s *state) add(e *Error) {
 	if e.File == "" {
 		e.File = s.file
@@ -226,7 +268,7 @@ func (s *state) add(e *Error) {
 	if len(s.errs) >= maxErrors {
 		if !s.tooMany {
 			s.tooMany = true
-			s.errs = append(s.errs, &Error{File: s.file, Line: e.Line, Msg: fmt.Sprintf("too many errors (more than %d); stopping", maxErrors)})
+			s.errs = append(s.errs, &Error{File: e.File, Line: e.Line, Msg: fmt.Sprintf("too many errors (more than %d); stopping", maxErrors)})
 		}
 		s.aborted = true
 		return
@@ -239,13 +281,35 @@ var sections = []string{
 	"Mappings", "Conditions", "Transform", "Resources", "Outputs",
 }
 
+// run reads the template, runs its transforms, and resolves it:
+//
+//	read (decode YAML or JSON into the node tree)
+//	 -> passes (the transforms: Fn::Transform calls, then the Transform section)
+//	 -> resolve (parameters, mappings, conditions, resources, outputs)
+//
+// Each stage reports its errors; a stage that cannot give the next one a
+// template returns nil.
 func (s *state) run(data []byte) *Template {
-	doc := s.decode(data)
+	root := s.readTemplate(data)
+	if root == nil {
+		return nil
+	}
+	root = s.runTransforms(root)
+	if root == nil || s.aborted {
+		return nil
+	}
+	return s.resolve(root)
+}
+
+// readTemplate decodes the template into the node tree: a map of sections,
+// or nil after reporting why not.
+func (s *state) readTemplate(data []byte) *node {
+	s.inputBytes = int64(len(data))
+	doc := s.decode("", data, "the template")
 	if doc == nil {
 		return nil
 	}
-	r := &reader{s: s, memo: map[*yamlNode]*node{}, busy: map[*yamlNode]bool{}}
-	root := r.read(doc, where{})
+	root := s.newReader("").read(doc, where{})
 	if root.kind == nInvalid {
 		return nil
 	}
@@ -257,9 +321,11 @@ func (s *state) run(data []byte) *Template {
 		s.add(&Error{Line: root.line, Col: root.col, Msg: fmt.Sprintf("a template is a map of sections (Resources, Parameters, ...), not %s", root.describe())})
 		return nil
 	}
-	s.root = root
-	t := &Template{File: s.file}
+	return root
+}
 
+// checkSections reports the top-level keys that are not sections.
+func (s *state) checkSections(root *node) {
 	for _, e := range root.ents {
 		known := false
 		for _, k := range sections {
@@ -271,33 +337,36 @@ func (s *state) run(data []byte) *Template {
 			// SAM's section: the Transform error already says SAM is not
 			// supported; without a Transform, say where Globals comes from.
 			if root.entry("Transform") == nil {
-				s.add(&Error{Line: e.line, Col: e.col, Property: e.key, Msg: "Globals is a SAM section: it needs Transform: AWS::Serverless-2016-10-31, which apigw does not support yet"})
+				s.add(&Error{File: e.file, Line: e.line, Col: e.col, Property: e.key, Msg: "Globals is a SAM section: it needs Transform: AWS::Serverless-2016-10-31, which apigw does not support yet"})
 			}
 		} else if !known {
-			s.add(&Error{Line: e.line, Col: e.col, Property: e.key, Msg: fmt.Sprintf("unknown top-level section %s%s", e.key, didYouMean(e.key, sections))})
+			s.add(&Error{File: e.file, Line: e.line, Col: e.col, Property: e.key, Msg: fmt.Sprintf("unknown top-level section %s%s", e.key, didYouMean(e.key, sections))})
 		}
 	}
-	if e := root.entry("Transform"); e != nil {
-		s.add(&Error{Line: e.line, Col: e.col, Property: "Transform", Msg: transformMessage(e.val)})
-		return nil
-	}
-	if v := root.get("AWSTemplateFormatVersion"); v != nil {
-		if v.kind != nScalar || v.text != "2010-09-09" {
-			s.add(&Error{Line: v.line, Col: v.col, Property: "AWSTemplateFormatVersion", Msg: "AWSTemplateFormatVersion must be 2010-09-09"})
+}
+
+// resolve turns the node tree (its transforms run) into a Template.
+func (s *state) resolve(root *node) *Template {
+	s.root = root
+	t := &Template{File: s.file}
+	s.checkSections(root)
+	if e := root.entry("AWSTemplateFormatVersion"); e != nil {
+		if v := e.val; v.kind != nScalar || v.text != "2010-09-09" {
+			s.add(&Error{File: e.file, Line: e.line, Col: e.col, Property: "AWSTemplateFormatVersion", Msg: "AWSTemplateFormatVersion must be 2010-09-09"})
 		}
 	}
-	if v := root.get("Description"); v != nil {
-		if v.kind != nScalar || v.sk == Null {
+	if e := root.entry("Description"); e != nil {
+		if v := e.val; v.kind != nScalar || v.sk == Null {
 			if v.kind != nInvalid && !(v.kind == nScalar && v.sk == Null) {
-				s.add(&Error{Line: v.line, Col: v.col, Property: "Description", Msg: "Description must be a string, not " + v.describe()})
+				s.add(&Error{File: e.file, Line: e.line, Col: e.col, Property: "Description", Msg: "Description must be a string, not " + v.describe()})
 			}
 		} else {
 			t.Description = v.text
 		}
 	}
 	for _, k := range []string{"Metadata", "Rules"} {
-		if v := root.get(k); v != nil && v.kind != nMap && v.kind != nInvalid && !(v.kind == nScalar && v.sk == Null) {
-			s.add(&Error{Line: v.line, Col: v.col, Property: k, Msg: fmt.Sprintf("%s must be a map, not %s", k, v.describe())})
+		if e := root.entry(k); e != nil && e.val.kind != nMap && e.val.kind != nInvalid && !(e.val.kind == nScalar && e.val.sk == Null) {
+			s.add(&Error{File: e.file, Line: e.line, Col: e.col, Property: k, Msg: fmt.Sprintf("%s must be a map, not %s", k, e.val.describe())})
 		}
 	}
 	if v := root.get("Rules"); v != nil && v.kind == nMap && len(v.ents) > 0 {
@@ -320,36 +389,13 @@ func (s *state) run(data []byte) *Template {
 	s.checkCycles()
 	s.unusedSSMNotes()
 	t.Notes = s.notes
+	t.Includes = make([]string, len(s.fileRank)-1)
+	for f, r := range s.fileRank {
+		if r > 0 {
+			t.Includes[r-1] = f
+		}
+	}
 	return t
-}
-
-func transformMessage(v *node) string {
-	names := []string{}
-	switch {
-	case v == nil:
-	case v.kind == nScalar:
-		names = append(names, v.text)
-	case v.kind == nSeq:
-		for _, it := range v.items {
-			if it.kind == nScalar {
-				names = append(names, it.text)
-			}
-		}
-	case v.kind == nMap:
-		if n := v.get("Name"); n != nil && n.kind == nScalar {
-			names = append(names, n.text)
-		}
-	}
-	name := strings.Join(names, ", ")
-	if name == "" {
-		name = "(" + v.describe() + ")"
-	}
-	for _, n := range names {
-		if n == "AWS::Serverless-2016-10-31" {
-			return fmt.Sprintf("Transform %s is not supported yet (SAM templates come later): give apigw the processed CloudFormation (after a deploy: aws cloudformation get-template --template-stage Processed)", name)
-		}
-	}
-	return fmt.Sprintf("Transform %s is not supported: transforms and macros run only inside CloudFormation", name)
 }
 
 // section returns a top-level section when it is a map; null counts as
@@ -366,7 +412,7 @@ func (s *state) section(name string) *node {
 	case v.kind == nInvalid:
 	case v.kind == nScalar && v.sk == Null:
 	default:
-		s.add(&Error{Line: v.line, Col: v.col, Property: name, Msg: fmt.Sprintf("%s must be a map, not %s", name, v.describe())})
+		s.add(&Error{File: e.file, Line: e.line, Col: e.col, Property: name, Msg: fmt.Sprintf("%s must be a map, not %s", name, v.describe())})
 	}
 	return nil
 }
@@ -375,15 +421,17 @@ func (s *state) section(name string) *node {
 
 type resState struct {
 	id, typ   string
+	file      string // where the logical ID was read ("" for the template itself)
 	line, col int
 	decl      *node
 	spec      TypeSpec
 	hasSpec   bool
 	condName  string
-	condNode  *node
+	condNode  *node // the Condition key (where a problem with it is reported)
 	included  bool
 	silent    bool // left out because its condition failed: references are not reported again
 	props     *node
+	propsKey  *entry // the Properties entry
 	propVals  map[string]*propState
 	whole     *propState
 	dependsOn []dependsRef
@@ -393,6 +441,7 @@ type resState struct {
 
 type dependsRef struct {
 	name      string
+	file      string
 	line, col int
 	path      *path
 }
@@ -404,6 +453,7 @@ type propState struct {
 
 type edge struct {
 	to        string
+	file      string
 	line, col int
 	path      *path
 	kind      string // "Ref", "GetAtt", "Sub", "DependsOn"
@@ -423,28 +473,28 @@ func (s *state) readResources() {
 	sec := s.section("Resources")
 	if sec == nil {
 		if e.val.kind == nScalar && e.val.sk == Null {
-			s.add(&Error{Line: e.line, Col: e.col, Property: "Resources", Msg: "the Resources section is empty"})
+			s.add(&Error{File: e.file, Line: e.line, Col: e.col, Property: "Resources", Msg: "the Resources section is empty"})
 		}
 		return
 	}
 	if len(sec.ents) == 0 {
-		s.add(&Error{Line: e.line, Col: e.col, Property: "Resources", Msg: "the Resources section is empty"})
+		s.add(&Error{File: e.file, Line: e.line, Col: e.col, Property: "Resources", Msg: "the Resources section is empty"})
 		return
 	}
 	for _, re := range sec.ents {
-		r := &resState{id: re.key, line: re.line, col: re.col, decl: re.val, propVals: map[string]*propState{}, edgeSet: map[string]bool{}}
+		r := &resState{id: re.key, file: re.file, line: re.line, col: re.col, decl: re.val, propVals: map[string]*propState{}, edgeSet: map[string]bool{}}
 		s.res[r.id] = r
 		s.resList = append(s.resList, r)
 		if !isAlphanumeric(r.id) {
-			s.add(&Error{Line: re.line, Col: re.col, LogicalID: r.id, Msg: "a logical ID must be alphanumeric (A-Z, a-z, 0-9)"})
+			s.add(&Error{File: re.file, Line: re.line, Col: re.col, LogicalID: r.id, Msg: "a logical ID must be alphanumeric (A-Z, a-z, 0-9)"})
 		}
 		if p, ok := s.params[r.id]; ok {
-			s.add(&Error{Line: re.line, Col: re.col, LogicalID: r.id, Msg: fmt.Sprintf("%s is declared both as a parameter (line %d) and as a resource", r.id, p.line)})
+			s.add(&Error{File: re.file, Line: re.line, Col: re.col, LogicalID: r.id, Msg: fmt.Sprintf("%s is declared both as a parameter (%s) and as a resource", r.id, s.lineRef(p.file, p.line))})
 		}
 		d := re.val
 		if d.kind != nMap {
 			if d.kind != nInvalid {
-				s.add(&Error{Line: d.line, Col: d.col, LogicalID: r.id, Msg: "a resource must be a map with Type and Properties, not " + d.describe()})
+				s.add(&Error{File: re.file, Line: re.line, Col: re.col, LogicalID: r.id, Msg: "a resource must be a map with Type and Properties, not " + d.describe()})
 			}
 			continue
 		}
@@ -456,16 +506,16 @@ func (s *state) readResources() {
 				}
 			}
 			if !known {
-				s.add(&Error{Line: a.line, Col: a.col, LogicalID: r.id, Property: a.key, Msg: fmt.Sprintf("unknown resource attribute %s%s", a.key, didYouMean(a.key, resourceAttributes))})
+				s.add(&Error{File: a.file, Line: a.line, Col: a.col, LogicalID: r.id, Property: a.key, Msg: fmt.Sprintf("unknown resource attribute %s%s", a.key, didYouMean(a.key, resourceAttributes))})
 			}
 		}
 		te := d.entry("Type")
 		switch {
 		case te == nil:
-			s.add(&Error{Line: re.line, Col: re.col, LogicalID: r.id, Property: "Type", Msg: "the resource has no Type"})
+			s.add(&Error{File: re.file, Line: re.line, Col: re.col, LogicalID: r.id, Property: "Type", Msg: "the resource has no Type"})
 		case te.val.kind == nInvalid:
 		case !te.val.isString() || te.val.text == "":
-			s.add(&Error{Line: te.val.line, Col: te.val.col, LogicalID: r.id, Property: "Type", Msg: "Type must be a resource type name such as AWS::ApiGateway::RestApi, not " + te.val.describe()})
+			s.add(&Error{File: te.file, Line: te.line, Col: te.col, LogicalID: r.id, Property: "Type", Msg: "Type must be a resource type name such as AWS::ApiGateway::RestApi, not " + te.val.describe()})
 		default:
 			r.typ = te.val.text
 			spec, ok := s.opts.Types[r.typ]
@@ -481,11 +531,11 @@ func (s *state) readResources() {
 				} else if strings.HasPrefix(r.typ, "Custom::") || r.typ == "AWS::CloudFormation::CustomResource" {
 					msg += " (custom resources run code inside CloudFormation)"
 				}
-				s.add(&Error{Line: te.val.line, Col: te.val.col, LogicalID: r.id, Property: "Type", Msg: msg})
+				s.add(&Error{File: te.file, Line: te.line, Col: te.col, LogicalID: r.id, Property: "Type", Msg: msg})
 			} else {
 				r.spec, r.hasSpec = spec, true
 				if spec.Refused != "" {
-					s.add(&Error{Line: te.val.line, Col: te.val.col, LogicalID: r.id, Property: "Type", Msg: r.typ + " is not supported yet: " + spec.Refused})
+					s.add(&Error{File: te.file, Line: te.line, Col: te.col, LogicalID: r.id, Property: "Type", Msg: r.typ + " is not supported yet: " + spec.Refused})
 				}
 			}
 		}
@@ -493,9 +543,9 @@ func (s *state) readResources() {
 			switch v := ce.val; {
 			case v.kind == nInvalid:
 			case !v.isString():
-				s.add(&Error{Line: v.line, Col: v.col, LogicalID: r.id, Property: "Condition", Msg: "Condition must be the name of a condition, not " + v.describe()})
+				s.add(&Error{File: ce.file, Line: ce.line, Col: ce.col, LogicalID: r.id, Property: "Condition", Msg: "Condition must be the name of a condition, not " + v.describe()})
 			default:
-				r.condName, r.condNode = v.text, v
+				r.condName, r.condNode = v.text, ce.at()
 			}
 		}
 		if de := d.entry("DependsOn"); de != nil {
@@ -504,26 +554,26 @@ func (s *state) readResources() {
 			case nInvalid:
 			case nScalar:
 				if v.sk != String {
-					s.add(&Error{Line: v.line, Col: v.col, LogicalID: r.id, Property: "DependsOn", Msg: "DependsOn must be a logical ID or a list of them, not " + v.describe()})
+					s.add(&Error{File: de.file, Line: de.line, Col: de.col, LogicalID: r.id, Property: "DependsOn", Msg: "DependsOn must be a logical ID or a list of them, not " + v.describe()})
 				} else {
-					r.dependsOn = append(r.dependsOn, dependsRef{name: v.text, line: v.line, col: v.col, path: (*path)(nil).key("DependsOn")})
+					r.dependsOn = append(r.dependsOn, dependsRef{name: v.text, file: de.file, line: de.line, col: de.col, path: (*path)(nil).key("DependsOn")})
 				}
 			case nSeq:
 				for i, it := range v.items {
 					if !it.isString() {
 						if it.kind != nInvalid {
-							s.add(&Error{Line: it.line, Col: it.col, LogicalID: r.id, Property: fmt.Sprintf("DependsOn[%d]", i), Msg: "DependsOn items must be logical IDs, not " + it.describe()})
+							s.add(&Error{File: it.file, Line: it.line, Col: it.col, LogicalID: r.id, Property: fmt.Sprintf("DependsOn[%d]", i), Msg: "DependsOn items must be logical IDs, not " + it.describe()})
 						}
 						continue
 					}
-					r.dependsOn = append(r.dependsOn, dependsRef{name: it.text, line: it.line, col: it.col, path: (*path)(nil).key("DependsOn").index(i)})
+					r.dependsOn = append(r.dependsOn, dependsRef{name: it.text, file: it.file, line: it.line, col: it.col, path: (*path)(nil).key("DependsOn").index(i)})
 				}
 			default:
-				s.add(&Error{Line: v.line, Col: v.col, LogicalID: r.id, Property: "DependsOn", Msg: "DependsOn must be a logical ID or a list of them, not " + v.describe()})
+				s.add(&Error{File: de.file, Line: de.line, Col: de.col, LogicalID: r.id, Property: "DependsOn", Msg: "DependsOn must be a logical ID or a list of them, not " + v.describe()})
 			}
 		}
 		if pe := d.entry("Properties"); pe != nil {
-			r.props = pe.val
+			r.props, r.propsKey = pe.val, pe
 		}
 	}
 }
@@ -540,7 +590,7 @@ func (s *state) includeResources() {
 			for _, c := range s.condList {
 				names = append(names, c.name)
 			}
-			s.add(&Error{Line: r.condNode.line, Col: r.condNode.col, LogicalID: r.id, Property: "Condition", Msg: fmt.Sprintf("no condition named %s in the Conditions section%s", r.condName, didYouMean(r.condName, names))})
+			s.add(&Error{File: r.condNode.file, Line: r.condNode.line, Col: r.condNode.col, LogicalID: r.id, Property: "Condition", Msg: fmt.Sprintf("no condition named %s in the Conditions section%s", r.condName, didYouMean(r.condName, names))})
 			r.included, r.silent = false, true
 			continue
 		}
@@ -557,7 +607,7 @@ func (s *state) checkDependsOn() {
 		for _, d := range r.dependsOn {
 			t, ok := s.res[d.name]
 			if !ok {
-				s.add(&Error{Line: d.line, Col: d.col, LogicalID: r.id, Property: d.path.String(), Msg: fmt.Sprintf("DependsOn names %s, which is not a resource in this template%s", d.name, didYouMean(d.name, s.resourceNames()))})
+				s.add(&Error{File: d.file, Line: d.line, Col: d.col, LogicalID: r.id, Property: d.path.String(), Msg: fmt.Sprintf("DependsOn names %s, which is not a resource in this template%s", d.name, didYouMean(d.name, s.resourceNames()))})
 				continue
 			}
 			if !r.included {
@@ -565,11 +615,11 @@ func (s *state) checkDependsOn() {
 			}
 			if !t.included {
 				if !t.silent {
-					s.add(&Error{Line: d.line, Col: d.col, LogicalID: r.id, Property: d.path.String(), Msg: fmt.Sprintf("Unresolved resource dependency: DependsOn names %s, which is left out because its condition %s is false", d.name, t.condName)})
+					s.add(&Error{File: d.file, Line: d.line, Col: d.col, LogicalID: r.id, Property: d.path.String(), Msg: fmt.Sprintf("Unresolved resource dependency: DependsOn names %s, which is left out because its condition %s is false", d.name, t.condName)})
 				}
 				continue
 			}
-			r.addEdge(edge{to: d.name, line: d.line, col: d.col, path: d.path, kind: "DependsOn"})
+			r.addEdge(edge{to: d.name, file: d.file, line: d.line, col: d.col, path: d.path, kind: "DependsOn"})
 		}
 	}
 }
@@ -611,7 +661,10 @@ func (s *state) resolveResources() []*Resource {
 		if r.hasSpec && r.spec.Ignored {
 			s.notes = append(s.notes, fmt.Sprintf("%s (%s): accepted, not served", r.id, r.typ))
 		}
-		res := &Resource{LogicalID: r.id, Type: r.typ, Line: r.line, Col: r.col}
+		res := &Resource{LogicalID: r.id, Type: r.typ, File: r.file, Line: r.line, Col: r.col}
+		if r.propsKey != nil {
+			res.PropertiesAt = r.propsKey.pos()
+		}
 		res.Properties = s.resourceProperties(r)
 		for _, d := range r.dependsOn {
 			res.DependsOn = append(res.DependsOn, d.name)
@@ -633,15 +686,19 @@ func (s *state) resolveResources() []*Resource {
 func (s *state) resourceProperties(r *resState) *Value {
 	props := &Value{Kind: Map, Vals: map[string]*Value{}}
 	if r.props != nil {
-		props.Line, props.Col = r.props.line, r.props.col
+		props.File, props.Line, props.Col = r.props.file, r.props.line, r.props.col
 	}
 	switch {
 	case r.props == nil:
 	case r.props.kind == nMap:
-		for _, e := range r.props.ents {
+		props.Keys = make([]string, 0, len(r.props.ents))
+		props.KeyPos = make([]Pos, 0, len(r.props.ents))
+		for i := range r.props.ents {
+			e := &r.props.ents[i]
 			v, _ := s.prop(r, e.key)
 			if v != nil {
 				props.Keys = append(props.Keys, e.key)
+				props.KeyPos = append(props.KeyPos, e.pos())
 				props.Vals[e.key] = v
 			}
 		}
@@ -649,7 +706,7 @@ func (s *state) resourceProperties(r *resState) *Value {
 		v, err := s.wholeProps(r)
 		if err == nil && v != nil {
 			if v.Kind != Map {
-				s.add(&Error{Line: r.props.line, Col: r.props.col, LogicalID: r.id, Property: "Properties", Msg: "Properties must be a map, not a " + v.Kind.String()})
+				s.add(&Error{File: r.propsKey.file, Line: r.propsKey.line, Col: r.propsKey.col, LogicalID: r.id, Property: "Properties", Msg: "Properties must be a map, not a " + v.Kind.String()})
 			} else {
 				props = v
 			}
@@ -678,11 +735,11 @@ func (s *state) wholeProps(r *resState) (*Value, error) {
 	n := r.props
 	var v *Value
 	if n.kind == nScalar && n.sk == Null {
-		v = &Value{Kind: Map, Vals: map[string]*Value{}, Line: n.line, Col: n.col}
+		v = &Value{Kind: Map, Vals: map[string]*Value{}, File: n.file, Line: n.line, Col: n.col}
 	} else {
 		v = s.eval(n, ctx{id: r.id, res: r, path: (*path)(nil).key("Properties")})
 		if v == noValue {
-			v = &Value{Kind: Map, Vals: map[string]*Value{}, Line: n.line, Col: n.col}
+			v = &Value{Kind: Map, Vals: map[string]*Value{}, File: n.file, Line: n.line, Col: n.col}
 		}
 	}
 	ps.busy, ps.done, ps.val = false, true, v
@@ -762,12 +819,12 @@ func (s *state) resolveOutputs() []*Output {
 		}
 		id := oe.key
 		if !isAlphanumeric(id) {
-			s.add(&Error{Line: oe.line, Col: oe.col, LogicalID: id, Msg: "a logical ID must be alphanumeric (A-Z, a-z, 0-9)"})
+			s.add(&Error{File: oe.file, Line: oe.line, Col: oe.col, LogicalID: id, Msg: "a logical ID must be alphanumeric (A-Z, a-z, 0-9)"})
 		}
 		d := oe.val
 		if d.kind != nMap {
 			if d.kind != nInvalid {
-				s.add(&Error{Line: d.line, Col: d.col, LogicalID: id, Msg: "an output must be a map with Value, not " + d.describe()})
+				s.add(&Error{File: oe.file, Line: oe.line, Col: oe.col, LogicalID: id, Msg: "an output must be a map with Value, not " + d.describe()})
 			}
 			continue
 		}
@@ -777,18 +834,19 @@ func (s *state) resolveOutputs() []*Output {
 				known = known || a.key == k
 			}
 			if !known {
-				s.add(&Error{Line: a.line, Col: a.col, LogicalID: id, Property: a.key, Msg: fmt.Sprintf("unknown output attribute %s%s", a.key, didYouMean(a.key, outputAttributes))})
+				s.add(&Error{File: a.file, Line: a.line, Col: a.col, LogicalID: id, Property: a.key, Msg: fmt.Sprintf("unknown output attribute %s%s", a.key, didYouMean(a.key, outputAttributes))})
 			}
 		}
 		c := ctx{id: id}
-		if cn := d.get("Condition"); cn != nil {
+		if ce := d.entry("Condition"); ce != nil {
+			cn := ce.val
 			if !cn.isString() {
 				if cn.kind != nInvalid {
-					s.add(&Error{Line: cn.line, Col: cn.col, LogicalID: id, Property: "Condition", Msg: "Condition must be the name of a condition, not " + cn.describe()})
+					s.add(&Error{File: ce.file, Line: ce.line, Col: ce.col, LogicalID: id, Property: "Condition", Msg: "Condition must be the name of a condition, not " + cn.describe()})
 				}
 				continue
 			}
-			val, ok := s.condByName(cn.text, cn, c.at((*path)(nil).key("Condition")))
+			val, ok := s.condByName(cn.text, ce.at(), c.at((*path)(nil).key("Condition")))
 			if !ok {
 				continue
 			}
@@ -801,28 +859,28 @@ func (s *state) resolveOutputs() []*Output {
 				continue
 			}
 		}
-		o := &Output{LogicalID: id, Line: oe.line}
+		o := &Output{LogicalID: id, Line: oe.line, File: oe.file}
 		ve := d.entry("Value")
 		if ve == nil {
-			s.add(&Error{Line: oe.line, Col: oe.col, LogicalID: id, Property: "Value", Msg: "the output has no Value"})
+			s.add(&Error{File: oe.file, Line: oe.line, Col: oe.col, LogicalID: id, Property: "Value", Msg: "the output has no Value"})
 			continue
 		}
 		v := s.eval(ve.val, c.at((*path)(nil).key("Value")))
 		if v == noValue {
-			s.add(&Error{Line: ve.val.line, Col: ve.val.col, LogicalID: id, Property: "Value", Msg: "the output's Value is AWS::NoValue"})
+			s.add(&Error{File: ve.file, Line: ve.line, Col: ve.col, LogicalID: id, Property: "Value", Msg: "the output's Value is AWS::NoValue"})
 			continue
 		}
 		if v == nil {
 			continue
 		}
 		o.Value = v
-		if dn := d.get("Description"); dn != nil {
-			dv := s.eval(dn, c.at((*path)(nil).key("Description")))
+		if de := d.entry("Description"); de != nil {
+			dv := s.eval(de.val, c.at((*path)(nil).key("Description")))
 			if dv != nil && dv != noValue {
 				if dv.IsScalar() {
 					o.Description = dv.Str
 				} else {
-					s.add(&Error{Line: dn.line, Col: dn.col, LogicalID: id, Property: "Description", Msg: "Description must be a string, not a " + dv.Kind.String()})
+					s.add(&Error{File: de.file, Line: de.line, Col: de.col, LogicalID: id, Property: "Description", Msg: "Description must be a string, not a " + dv.Kind.String()})
 				}
 			}
 		}

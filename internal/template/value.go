@@ -51,15 +51,53 @@ type Value struct {
 	List []*Value
 	// Map keys in document order; duplicate keys are a parse error.
 	Keys []string
-	Vals map[string]*Value
+	// KeyPos[i] is where Keys[i] is written: the key itself, the place
+	// messages about the property point at. It belongs to the map (values
+	// may be shared). It is shorter than Keys (nil) for a map made without
+	// positions: use KeyAt or KeyPosition, which say so.
+	KeyPos []Pos
+	Vals   map[string]*Value
 	// Line and Col locate the value in the template (1-based; 0 when the value
 	// was produced by a pseudo parameter or a parameter default).
 	Line, Col int
+	// File is the file Line and Col are in when it is not the template
+	// itself: a file that AWS::Include inserted. "" means Template.File.
+	File string
 	// RefTo is the logical ID of the resource when this string came straight
 	// from !Ref or !GetAtt on a resource (not through !Sub or !Join); Attr is
 	// the attribute for !GetAtt. It lets later stages check what a property
 	// points at.
 	RefTo, Attr string
+}
+
+// Pos is a place in a source: 1-based line and column. File is "" for the
+// template itself, else a file that AWS::Include inserted.
+type Pos struct {
+	File      string
+	Line, Col int
+}
+
+// KeyAt returns where the i-th key of a map is written; false when that is
+// not known.
+func (v *Value) KeyAt(i int) (Pos, bool) {
+	if v == nil || v.Kind != Map || i < 0 || i >= len(v.KeyPos) || v.KeyPos[i].Line == 0 {
+		return Pos{}, false
+	}
+	return v.KeyPos[i], true
+}
+
+// KeyPosition returns where key is written in a map; false when the map
+// has no such key or its position is not known.
+func (v *Value) KeyPosition(key string) (Pos, bool) {
+	if v == nil || v.Kind != Map {
+		return Pos{}, false
+	}
+	for i, k := range v.Keys {
+		if k == key {
+			return v.KeyAt(i)
+		}
+	}
+	return Pos{}, false
 }
 
 // Get returns the map entry for key, or nil.

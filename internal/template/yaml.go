@@ -53,6 +53,9 @@ type node struct {
 	arg   *node
 	short bool // written as a YAML tag (!Ref)
 
+	// file is the file the node was read from: "" for the template itself,
+	// else the path of a file that AWS::Include inserted.
+	file      string
 	line, col int
 
 	// expanded size and depth (aliases counted each time they are used),
@@ -62,9 +65,17 @@ type node struct {
 
 type entry struct {
 	key       string
+	file      string // where the key was read ("" for the template itself)
 	line, col int
 	val       *node
 }
+
+// pos is where the key of the entry is written.
+func (e *entry) pos() Pos { return Pos{File: e.file, Line: e.line, Col: e.col} }
+
+// at is a node that only locates the key of the entry, for errors about the
+// property it names.
+func (e *entry) at() *node { return &node{kind: nInvalid, file: e.file, line: e.line, col: e.col} }
 
 // get returns the value of a map entry, or nil.
 func (n *node) get(key string) *node {
@@ -167,14 +178,29 @@ func hasLogicalIDs(section string) bool {
 
 // reader turns yaml.v3 nodes into raw template nodes.
 type reader struct {
-	s      *state
-	memo   map[*yaml.Node]*node // anchored nodes, read once and shared
-	busy   map[*yaml.Node]bool  // anchors being read (an alias inside its own anchor)
-	depth  int
-	failed bool // a limit was hit; stop reading
+	s    *state
+	file string // "" for the template itself, else the included file being read
+	// snippet: the file is an AWS::Include snippet, which CloudFormation
+	// reads without short-form functions (!Ref) and without transforms.
+	snippet bool
+	memo    map[*yaml.Node]*node // anchored nodes, read once and shared
+	busy    map[*yaml.Node]bool  // anchors being read (an alias inside its own anchor)
+	depth   int
+	failed  bool // a limit was hit; stop reading
+}
+
+// newReader reads the template (file "") or an included file.
+func (s *state) newReader(file string) *reader {
+	return &reader{s: s, file: file, memo: map[*yaml.Node]*node{}, busy: map[*yaml.Node]bool{}}
 }
 
 func (r *reader) errAt(line, col int, w where, format string, args ...any) {
+	r.s.errWhere(r.file, line, col, w, format, args...)
+}
+
+// errWhere reports an error found before evaluation (while reading, or in a
+// transform) at a place that w names.
+func (s *state) errWhere(file string, line, col int, w where, format string, args ...any) {
 	prop := w.path.String()
 	if w.id == "" && w.section != "" {
 		if prop == "" {
@@ -183,25 +209,25 @@ func (r *reader) errAt(line, col int, w where, format string, args ...any) {
 			prop = w.section + "." + prop
 		}
 	}
-	r.s.add(&Error{Line: line, Col: col, LogicalID: w.id, Property: prop, Msg: fmt.Sprintf(format, args...)})
+	s.add(&Error{File: file, Line: line, Col: col, LogicalID: w.id, Property: prop, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (r *reader) read(y *yaml.Node, w where) *node {
 	if r.failed {
-		return &node{kind: nInvalid, line: y.Line, col: y.Column}
+		return &node{kind: nInvalid, file: r.file, line: y.Line, col: y.Column}
 	}
 	if y.Kind == yaml.AliasNode {
 		target := y.Alias
 		if target == nil {
 			r.errAt(y.Line, y.Column, w, "alias *%s has no anchor", y.Value)
-			return &node{kind: nInvalid, line: y.Line, col: y.Column}
+			return &node{kind: nInvalid, file: r.file, line: y.Line, col: y.Column}
 		}
 		if n, ok := r.memo[target]; ok {
 			return n
 		}
 		if r.busy[target] {
 			r.errAt(y.Line, y.Column, w, "alias *%s is used inside its own anchor", y.Value)
-			return &node{kind: nInvalid, line: y.Line, col: y.Column}
+			return &node{kind: nInvalid, file: r.file, line: y.Line, col: y.Column}
 		}
 		return r.read(target, w)
 	}
@@ -217,7 +243,7 @@ func (r *reader) read(y *yaml.Node, w where) *node {
 	if r.depth > maxDepth {
 		r.failed = true
 		r.errAt(y.Line, y.Column, w, "the template is nested more than %d levels deep", maxDepth)
-		return &node{kind: nInvalid, line: y.Line, col: y.Column}
+		return &node{kind: nInvalid, file: r.file, line: y.Line, col: y.Column}
 	}
 	n := r.readNode(y, w)
 	if y.Anchor != "" {
@@ -227,11 +253,22 @@ func (r *reader) read(y *yaml.Node, w where) *node {
 }
 
 func (r *reader) readNode(y *yaml.Node, w where) *node {
-	n := &node{line: y.Line, col: y.Column}
+	n := &node{file: r.file, line: y.Line, col: y.Column}
 	tag := y.Tag
 	fn := ""
 	if strings.HasPrefix(tag, "!") && !strings.HasPrefix(tag, "!!") {
 		name, ok := shortTags[tag[1:]]
+		if ok && r.snippet {
+			long := name
+			if long == "Ref" || long == "Condition" {
+				long += ":"
+			} else {
+				long += ": ..."
+			}
+			r.errAt(y.Line, y.Column, w, "%s is a short-form function, which CloudFormation does not accept in a file that AWS::Include inserts: write it in long form (%s)", tag, long)
+			n.kind = nInvalid
+			return n
+		}
 		if !ok {
 			msg := fmt.Sprintf("unknown YAML tag %s", tag)
 			if strings.Contains(tag[1:], "::") {
@@ -310,16 +347,18 @@ func (r *reader) readNode(y *yaml.Node, w where) *node {
 		return n
 	}
 	if r.checkLimits(n, w) {
-		return &node{kind: nInvalid, line: y.Line, col: y.Column}
+		return &node{kind: nInvalid, file: r.file, line: y.Line, col: y.Column}
 	}
 	if fn != "" {
-		f := &node{kind: nFunc, fn: fn, arg: n, short: true, line: y.Line, col: y.Column}
+		f := &node{kind: nFunc, fn: fn, arg: n, short: true, file: r.file, line: y.Line, col: y.Column}
 		f.size, f.depth = n.size+1, n.depth+1
 		return f
 	}
 	if n.kind == nMap && len(n.ents) == 1 {
-		if k := n.ents[0].key; isFnKey(k) {
-			f := &node{kind: nFunc, fn: k, arg: n.ents[0].val, line: y.Line, col: y.Column}
+		if e := n.ents[0]; isFnKey(e.key) {
+			// A long-form call is where its function key is (in a flow map
+			// or JSON, after the brace).
+			f := &node{kind: nFunc, fn: e.key, arg: e.val, file: r.file, line: e.line, col: e.col}
 			f.size, f.depth = n.size, n.depth
 			return f
 		}
@@ -391,6 +430,10 @@ func (r *reader) readMap(n *node, y *yaml.Node, w where) {
 		}
 		key := ky.Value
 		cw := w.key(key)
+		if r.snippet && key == "Fn::Transform" {
+			r.errAt(ky.Line, ky.Column, cw, "Fn::Transform in a file that AWS::Include inserts: CloudFormation runs no transform there (an included file cannot include another)")
+			continue
+		}
 		if explicit[key] {
 			first := n.ents[n.idx[key]]
 			if first.line == ky.Line {
@@ -405,7 +448,7 @@ func (r *reader) readMap(n *node, y *yaml.Node, w where) {
 		explicit[key] = true
 		v := r.read(vy, cw)
 		n.idx[key] = len(n.ents)
-		n.ents = append(n.ents, entry{key: key, line: ky.Line, col: ky.Column, val: v})
+		n.ents = append(n.ents, entry{key: key, file: r.file, line: ky.Line, col: ky.Column, val: v})
 		n.grow(v)
 	}
 	if len(merges) == 0 {
@@ -481,23 +524,29 @@ func shortTagNames() []string {
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // decode parses YAML or JSON into a yaml.v3 document node. Syntax errors are
-// reported with the best line that can be found.
-func (s *state) decode(data []byte) *yaml.Node {
+// reported with the best line that can be found. file is "" for the template
+// itself, else an included file; what names it in messages ("the template").
+func (s *state) decode(file string, data []byte, what string) *yaml.Node {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(data) {
 		line, col := invalidUTF8Pos(data)
-		s.add(&Error{Line: line, Col: col, Msg: "the template is not valid UTF-8"})
+		s.add(&Error{File: file, Line: line, Col: col, Msg: what + " is not valid UTF-8"})
 		return nil
 	}
+	name := file
+	if name == "" {
+		name = s.file
+	}
 	if looksJSON(data) {
-		if err := checkJSON(data); err != nil {
+		if err := checkJSON(data, what); err != nil {
 			// Not JSON; unless the file says it is JSON, it may still be YAML
 			// in flow style.
-			if !strings.EqualFold(filepath.Ext(s.file), ".json") {
+			if !strings.EqualFold(filepath.Ext(name), ".json") {
 				if doc, yerr := yamlDecode(data); yerr == nil {
 					return doc
 				}
 			}
+			err.File = file
 			s.add(err)
 			return nil
 		}
@@ -506,10 +555,16 @@ func (s *state) decode(data []byte) *yaml.Node {
 	doc, err := yamlDecode(data)
 	if err != nil {
 		if err == io.EOF {
-			s.add(&Error{Msg: "the template is empty"})
+			if file != "" {
+				// an included file: the caller says where it is included
+				return &yaml.Node{Kind: yaml.DocumentNode}
+			}
+			s.add(&Error{File: file, Msg: what + " is empty"})
 			return nil
 		}
-		s.add(yamlSyntaxError(data, err))
+		e := yamlSyntaxError(data, err)
+		e.File = file
+		s.add(e)
 		return nil
 	}
 	return doc
@@ -609,7 +664,7 @@ func looksJSON(data []byte) bool {
 }
 
 // checkJSON validates JSON text and reports a syntax error with its position.
-func checkJSON(data []byte) *Error {
+func checkJSON(data []byte, what string) *Error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
@@ -618,7 +673,7 @@ func checkJSON(data []byte) *Error {
 		if _, terr := dec.Token(); terr != io.EOF {
 			off := dec.InputOffset()
 			line, col := offsetPos(data, int(off))
-			return &Error{Line: line, Col: col, Msg: "JSON syntax error: unexpected text after the template"}
+			return &Error{Line: line, Col: col, Msg: "JSON syntax error: unexpected text after " + what}
 		}
 		return nil
 	}
