@@ -6,8 +6,6 @@ import (
 	"net"
 	"testing"
 
-	"github.com/apigw/apigw/internal/model"
-	"github.com/apigw/apigw/internal/template"
 	"github.com/valyala/fasthttp"
 )
 
@@ -53,19 +51,8 @@ Resources:
 
 func benchGateway(b testing.TB, backend string) *Gateway {
 	b.Helper()
-	opts := template.Options{Params: map[string]string{"Backend": backend}, Region: "us-east-1", AccountID: "123456789012", StackName: "bench", Types: model.Types()}
-	tpl, err := template.Parse("bench.yaml", []byte(benchTemplate), opts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	m, err := model.Build(tpl, model.Options{Region: "us-east-1", AccountID: "123456789012", StackName: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	g, err := New(m, Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		b.Fatal(err)
-	}
+	g := NewEmpty(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g.Swap(compileBench(b, backend, nil))
 	return g
 }
 

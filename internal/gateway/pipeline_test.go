@@ -74,7 +74,8 @@ func slowBackend(t *testing.T, name string) string {
 	return "http://" + ln.Addr().String()
 }
 
-func compileBench(t *testing.T, backend string, prev *Generation) *Generation {
+// compileBench compiles benchTemplate with its backend into a generation.
+func compileBench(t testing.TB, backend string, prev *Generation) *Generation {
 	t.Helper()
 	opts := template.Options{Params: map[string]string{"Backend": backend}, Region: "us-east-1", AccountID: "123456789012", StackName: "bench", Types: model.Types()}
 	tpl, err := template.Parse("bench.yaml", []byte(benchTemplate), opts)

@@ -10,6 +10,7 @@ package observe
 
 import (
 	"context"
+	"iter"
 	"strconv"
 	"strings"
 
@@ -28,18 +29,30 @@ import (
 // case-insensitively, also on a server with DisableHeaderNamesNormalizing
 // (the data plane's), where fasthttp's Peek is an exact match and a client's
 // "Traceparent" (Go's net/http spelling) would not be found as "traceparent".
-func RequestCarrier(h *fasthttp.RequestHeader) propagation.TextMapCarrier { return requestCarrier{h} }
+func RequestCarrier(h *fasthttp.RequestHeader) propagation.TextMapCarrier {
+	return headerCarrier[*fasthttp.RequestHeader]{h}
+}
 
 // ResponseCarrier adapts a fasthttp response header (an upstream's answer, or
 // the answer written to the client) to a propagator.
 func ResponseCarrier(h *fasthttp.ResponseHeader) propagation.TextMapCarrier {
-	return responseCarrier{h}
+	return headerCarrier[*fasthttp.ResponseHeader]{h}
 }
 
-// A struct holding one pointer fits in an interface without allocating.
-type requestCarrier struct{ h *fasthttp.RequestHeader }
+// fasthttpHeader is what the carrier needs of fasthttp's request and
+// response headers.
+type fasthttpHeader interface {
+	*fasthttp.RequestHeader | *fasthttp.ResponseHeader
+	Peek(key string) []byte
+	Set(key, value string)
+	All() iter.Seq2[[]byte, []byte]
+}
 
-func (c requestCarrier) Get(key string) string {
+// headerCarrier holds one pointer, so it fits in an interface without
+// allocating.
+type headerCarrier[H fasthttpHeader] struct{ h H }
+
+func (c headerCarrier[H]) Get(key string) string {
 	if v := c.h.Peek(key); len(v) > 0 {
 		return string(v)
 	}
@@ -51,33 +64,9 @@ func (c requestCarrier) Get(key string) string {
 	return ""
 }
 
-func (c requestCarrier) Set(key, value string) { c.h.Set(key, value) }
+func (c headerCarrier[H]) Set(key, value string) { c.h.Set(key, value) }
 
-func (c requestCarrier) Keys() []string {
-	var keys []string
-	for k := range c.h.All() {
-		keys = append(keys, string(k))
-	}
-	return keys
-}
-
-type responseCarrier struct{ h *fasthttp.ResponseHeader }
-
-func (c responseCarrier) Get(key string) string {
-	if v := c.h.Peek(key); len(v) > 0 {
-		return string(v)
-	}
-	for k, v := range c.h.All() {
-		if equalFold(k, key) {
-			return string(v)
-		}
-	}
-	return ""
-}
-
-func (c responseCarrier) Set(key, value string) { c.h.Set(key, value) }
-
-func (c responseCarrier) Keys() []string {
+func (c headerCarrier[H]) Keys() []string {
 	var keys []string
 	for k := range c.h.All() {
 		keys = append(keys, string(k))
