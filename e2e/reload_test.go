@@ -1337,3 +1337,58 @@ func TestReloadHalfWritten(t *testing.T) {
 		})
 	}
 }
+
+// TestReloadDataInsideCode: a function whose code folder holds apigw's
+// --data (as with "Code: ." and the default ".apigw" when apigw runs in
+// the template's folder). What apigw writes under --data (unpacked code,
+// runtime files) is no change of the code: no reload, and the warm
+// instance stays; a real edit still reloads.
+func TestReloadDataInsideCode(t *testing.T) {
+	rtRequireInterpreters(t)
+	procs := &rtProcs{}
+	procs.killOnCleanup(t)
+	dir := t.TempDir()
+	code := filepath.Join(dir, "fn")
+	if err := os.MkdirAll(code, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rlWriteInPlace(t, filepath.Join(code, "index.py"), rlPyCode("F", "v1"))
+	tpl := filepath.Join(dir, "reload.yaml")
+	// A second function with inline code makes apigw write code under --data.
+	rlWriteInPlace(t, tpl, rlFnTemplate(rlFn{id: "Fn", route: "fn", codeURI: "./fn"}, rlFn{id: "Inline", route: "inline", code: rlPyCode("I", "v1")}))
+	in := startAPIGW(t, tpl, "--data", filepath.Join(code, ".apigw"))
+	first := rlCall(t, in, "fn", "")
+	procs.add(first.Pid)
+	procs.add(rlCall(t, in, "inline", "").Pid)
+	time.Sleep(1500 * time.Millisecond)
+	if again := rlCall(t, in, "fn", ""); again.Pid != first.Pid {
+		procs.add(again.Pid)
+		t.Errorf("with no edit, pid %d answered after pid %d (reloads: %v)", again.Pid, first.Pid, rlReloaded(in.Stderr()))
+	}
+	if n := rlReloaded(in.Stderr()); len(n) != 0 {
+		t.Errorf("reloads without an edit: %v", n)
+	}
+	// A new version of the inline function is unpacked under --data, and
+	// its old folder removed: one reload, and the folder function keeps
+	// its warm instance.
+	rlWriteInPlace(t, tpl, rlFnTemplate(rlFn{id: "Fn", route: "fn", codeURI: "./fn"}, rlFn{id: "Inline", route: "inline", code: rlPyCode("I", "v2")}))
+	rlWaitFor(t, 10*time.Second, "the inline function answers v2", func() bool {
+		got := rlCall(t, in, "inline", "")
+		procs.add(got.Pid)
+		return got.Version == "v2"
+	})
+	time.Sleep(1500 * time.Millisecond)
+	if got := rlCall(t, in, "fn", ""); got.Pid != first.Pid {
+		procs.add(got.Pid)
+		t.Errorf("after an edit of another function, the folder function answered from pid %d, not its warm %d", got.Pid, first.Pid)
+	}
+	if n := rlReloaded(in.Stderr()); len(n) != 1 {
+		t.Errorf("reloads after one edit: %v, want one", n)
+	}
+	rlWriteInPlace(t, filepath.Join(code, "index.py"), rlPyCode("F", "v2"))
+	rlWaitFor(t, 10*time.Second, "the edited function answers v2", func() bool {
+		got := rlCall(t, in, "fn", "")
+		procs.add(got.Pid)
+		return got.Version == "v2"
+	})
+}

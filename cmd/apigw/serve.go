@@ -283,8 +283,14 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "apigw serve: %v\n", err)
 		return 2
 	}
+	dataDir, err := filepath.Abs(o.data)
+	if err != nil {
+		fmt.Fprintf(stderr, "apigw serve: --data: %v\n", err)
+		return 2
+	}
 	rt, err := lambda.New(lambda.Options{Logger: logger, WorkDir: lambdaWorkDir(o.data),
-		PassEnv: []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}})
+		PassEnv:  []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"},
+		SkipDirs: []string{dataDir}})
 	if err != nil {
 		fmt.Fprintf(stderr, "apigw serve: %v\n", err)
 		return 1
@@ -330,7 +336,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	adm.Mux.HandleFunc("GET /reload", srvState.handleReloadStatus)
 
 	if !o.noWatch {
-		w, err := watch.New(250*time.Millisecond, logger, lambda.IgnoredCodeFile, func() { srvState.reload("watcher") })
+		w, err := watch.New(250*time.Millisecond, logger, lambda.IgnoredCodeFile, []string{dataDir}, func() { srvState.reload("watcher") })
 		if err != nil {
 			logger.Warn("file watcher unavailable: reload with SIGHUP or POST /reload", "error", err)
 		} else {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -172,7 +173,7 @@ func TestSpecKey(t *testing.T) {
 	base := pySpec("fn", "v1")
 	key := func(s Spec) string {
 		t.Helper()
-		k, err := specKey(s)
+		k, err := specKey(s, []string{filepath.Join(dir, "data")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +202,17 @@ func TestSpecKey(t *testing.T) {
 	k1 := key(folder)
 	time.Sleep(10 * time.Millisecond)
 	os.WriteFile(dir+"/index.py", []byte("y"), 0o644)
-	if key(folder) == k1 {
+	k2 := key(folder)
+	if k2 == k1 {
 		t.Error("a changed file in the code folder did not change the key")
+	}
+	// What apigw writes under --data, and the runtime's bytecode, are no
+	// change of the code.
+	os.MkdirAll(filepath.Join(dir, "data", "lambda"), 0o755)
+	os.WriteFile(filepath.Join(dir, "data", "lambda", "x"), []byte("x"), 0o644)
+	os.MkdirAll(filepath.Join(dir, "__pycache__"), 0o755)
+	os.WriteFile(filepath.Join(dir, "__pycache__", "index.cpython-312.pyc"), []byte("x"), 0o644)
+	if key(folder) != k2 {
+		t.Error("files under --data or __pycache__ changed the key")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,6 +42,10 @@ type Options struct {
 	// PassEnv lists variables of apigw's environment passed to functions
 	// (AWS credentials, so functions can call real AWS as with SAM).
 	PassEnv []string
+	// SkipDirs are folders that are never a function's code even inside a
+	// code folder (--data, where apigw itself writes: a template with
+	// CodeUri "." next to it would otherwise change with every start).
+	SkipDirs []string
 }
 
 // Runtime runs functions locally through the Lambda Runtime API, each in a
@@ -157,7 +162,7 @@ func (rt *Runtime) Prepare(specs []Spec, remote map[string]Invoker) (*Plan, erro
 	pl := &Plan{rt: rt, byName: map[string]*pool{}, view: &Functions{local: map[string]*pool{}, remote: map[string]Invoker{}}}
 	var errs []error
 	for _, s := range specs {
-		key, err := specKey(s)
+		key, err := specKey(s, rt.opts.SkipDirs)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s (function %s): %w", s.LogicalID, s.Name, &SpecError{Property: "Code", Err: err}))
 			continue
@@ -231,7 +236,7 @@ func (pl *Plan) Abort() {
 // specKey identifies a function's settings and code: a pool is reused
 // only for the same key. A folder's code is known by its files' names,
 // sizes, modes and times; an archive and inline code by their bytes.
-func specKey(s Spec) (string, error) {
+func specKey(s Spec, skipDirs []string) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "%q %q %q %q %q %d %d %d %q %q %q\n", s.Name, s.LogicalID, s.ARN, s.Runtime, s.Handler,
 		s.MemoryMB, s.Timeout, s.Reserved, s.Region, s.AccountID, s.Description)
@@ -254,11 +259,16 @@ func specKey(s Spec) (string, error) {
 	case s.Dir != "":
 		fmt.Fprintf(h, "dir %q\n", s.Dir)
 		n := 0
-		err := filepath.WalkDir(s.Dir, func(path string, d fs.DirEntry, err error) error {
+		root, err := filepath.Abs(s.Dir)
+		if err != nil {
+			return "", err
+		}
+		s.Dir = root // the walk's paths are absolute, as skipDirs are
+		err = filepath.WalkDir(s.Dir, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
-			if path != s.Dir && IgnoredCodeFile(d.Name()) {
+			if path != s.Dir && (IgnoredCodeFile(d.Name()) || d.IsDir() && slices.Contains(skipDirs, path)) {
 				if d.IsDir() {
 					return filepath.SkipDir
 				}
@@ -270,6 +280,10 @@ func specKey(s Spec) (string, error) {
 			info, err := d.Info()
 			if err != nil {
 				return err
+			}
+			if d.IsDir() { // a folder's time changes with what is added to it, ignored files too
+				fmt.Fprintf(h, "%q dir\n", path)
+				return nil
 			}
 			fmt.Fprintf(h, "%q %d %v %d\n", path, info.Size(), info.Mode(), info.ModTime().UnixNano())
 			return nil

@@ -26,6 +26,7 @@ type Watcher struct {
 	fs       *fsnotify.Watcher
 	quiet    time.Duration
 	ignore   func(name string) bool
+	skip     []string
 	onChange func()
 	log      *slog.Logger
 
@@ -41,7 +42,9 @@ type Watcher struct {
 // New starts a watcher with nothing to watch yet (see Set). Inside watched
 // folders, files and folders whose base name ignore accepts are not
 // watched (nil: none are ignored).
-func New(quiet time.Duration, logger *slog.Logger, ignore func(name string) bool, onChange func()) (*Watcher, error) {
+// Folders in skip (absolute paths; apigw's own --data) are never watched,
+// whatever watched folder holds them.
+func New(quiet time.Duration, logger *slog.Logger, ignore func(name string) bool, skip []string, onChange func()) (*Watcher, error) {
 	if ignore == nil {
 		ignore = func(string) bool { return false }
 	}
@@ -49,7 +52,7 @@ func New(quiet time.Duration, logger *slog.Logger, ignore func(name string) bool
 	if err != nil {
 		return nil, err
 	}
-	w := &Watcher{fs: fw, quiet: quiet, ignore: ignore, onChange: onChange, log: logger,
+	w := &Watcher{fs: fw, quiet: quiet, ignore: ignore, skip: skip, onChange: onChange, log: logger,
 		files: map[string]bool{}, trees: map[string]bool{}, added: map[string]bool{},
 		trigger: make(chan struct{}, 1), done: make(chan struct{})}
 	w.wg.Add(1)
@@ -86,7 +89,7 @@ func (w *Watcher) Set(paths []string) {
 			if err != nil || !d.IsDir() {
 				return nil
 			}
-			if path != t && w.ignore(d.Name()) {
+			if path != t && (w.ignore(d.Name()) || w.skipped(path)) {
 				return filepath.SkipDir
 			}
 			if n++; n > maxDirs {
@@ -140,6 +143,9 @@ func (w *Watcher) relevant(ev fsnotify.Event) bool {
 	if w.files[ev.Name] {
 		return true
 	}
+	if w.skipped(ev.Name) {
+		return false
+	}
 	for t := range w.trees {
 		if ev.Name == t || strings.HasPrefix(ev.Name, t+string(filepath.Separator)) {
 			for _, part := range strings.Split(strings.TrimPrefix(ev.Name, t), string(filepath.Separator)) {
@@ -154,6 +160,16 @@ func (w *Watcher) relevant(ev fsnotify.Event) bool {
 					}
 				}
 			}
+			return true
+		}
+	}
+	return false
+}
+
+// skipped tells a path in (or being) a skipped folder.
+func (w *Watcher) skipped(path string) bool {
+	for _, d := range w.skip {
+		if path == d || strings.HasPrefix(path, d+string(filepath.Separator)) {
 			return true
 		}
 	}

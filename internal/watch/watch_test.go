@@ -11,12 +11,12 @@ import (
 	"time"
 )
 
-func newWatcher(t *testing.T, paths ...string) (*Watcher, *atomic.Int32) {
+func newWatcher(t *testing.T, skip []string, paths ...string) (*Watcher, *atomic.Int32) {
 	t.Helper()
 	var calls atomic.Int32
 	w, err := New(100*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)),
 		func(name string) bool { return name == "__pycache__" || strings.HasSuffix(name, ".pyc") },
-		func() { calls.Add(1) })
+		skip, func() { calls.Add(1) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,6 +38,8 @@ func TestWatch(t *testing.T) {
 	os.WriteFile(file, []byte("a"), 0o644)
 	os.MkdirAll(filepath.Join(code, "lib"), 0o755)
 	other := filepath.Join(dir, "other.txt")
+	data := filepath.Join(code, ".apigw")
+	os.MkdirAll(filepath.Join(data, "lambda"), 0o755)
 	cases := []struct {
 		name   string
 		change func(t *testing.T)
@@ -64,13 +66,18 @@ func TestWatch(t *testing.T) {
 			os.WriteFile(filepath.Join(code, "new", "x.py"), []byte("x"), 0o644)
 		}, 2},
 		{"an unwatched file beside", func(t *testing.T) { os.WriteFile(other, []byte("x"), 0o644) }, 0},
+		{"apigw's own data folder inside the code", func(t *testing.T) {
+			os.MkdirAll(filepath.Join(data, "lambda", "123", "code"), 0o755)
+			os.WriteFile(filepath.Join(data, "lambda", "123", "code", "index.py"), []byte("x"), 0o644)
+			os.WriteFile(filepath.Join(data, "state.db"), []byte("x"), 0o644)
+		}, 0},
 		{"bytecode the runtime writes", func(t *testing.T) {
 			os.MkdirAll(filepath.Join(code, "__pycache__"), 0o755)
 			os.WriteFile(filepath.Join(code, "__pycache__", "m.cpython-312.pyc"), []byte("x"), 0o644)
 			os.WriteFile(filepath.Join(code, "lib", "m.pyc"), []byte("x"), 0o644)
 		}, 0},
 	}
-	_, calls := newWatcher(t, file, code)
+	_, calls := newWatcher(t, []string{data}, file, code)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			before := settle(calls)
@@ -87,7 +94,7 @@ func TestWatchSetAndTrigger(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 	os.WriteFile(a, nil, 0o644)
-	w, calls := newWatcher(t, a)
+	w, calls := newWatcher(t, nil, a)
 	w.Set([]string{b}) // not yet there: seen once it appears
 	os.WriteFile(a, []byte("x"), 0o644)
 	if got := settle(calls); got != 0 {
