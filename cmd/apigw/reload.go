@@ -9,8 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apigw/apigw/internal/controlplane"
 	"github.com/apigw/apigw/internal/gateway"
 	"github.com/apigw/apigw/internal/lambda"
+	"github.com/apigw/apigw/internal/model"
 	"github.com/apigw/apigw/internal/watch"
 )
 
@@ -23,12 +25,61 @@ type server struct {
 	gw       *gateway.Gateway
 	rt       *lambda.Runtime
 	watcher  *watch.Watcher
+	shared   *shared
 	dataAddr string
 
-	loadMu sync.Mutex // one load at a time
-	mu     sync.Mutex // guards what follows
-	number int        // generations swapped in, counting the first
-	last   reloadStatus
+	loadMu  sync.Mutex // one load at a time
+	mu      sync.Mutex // guards what follows
+	number  int        // generations swapped in, counting the first
+	last    reloadStatus
+	model   *model.Model // the current generation's
+	started time.Time
+}
+
+// controlView is the current generation's keys and plans, for the
+// control-plane API.
+func (s *server) controlView() controlplane.View {
+	s.mu.Lock()
+	m := s.model
+	s.mu.Unlock()
+	var v controlplane.View
+	if m == nil {
+		return v
+	}
+	for _, k := range m.APIKeys {
+		value := k.Value
+		if value == "" {
+			value, _ = s.shared.store.GeneratedValue(k.LogicalID)
+		}
+		ck := controlplane.Key{ID: k.ID, Name: k.Name, Description: k.Description, Value: value, Enabled: k.Enabled, Created: s.started}
+		for _, up := range m.PlansOf(k) {
+			for _, ps := range up.Stages {
+				ck.StageKeys = append(ck.StageKeys, ps.API.ID+"/"+ps.Stage)
+			}
+		}
+		v.Keys = append(v.Keys, ck)
+	}
+	for _, up := range m.UsagePlans {
+		cp := controlplane.Plan{ID: up.ID, Name: up.Name}
+		for _, ps := range up.Stages {
+			st := controlplane.Stage{APIID: ps.API.ID, Stage: ps.Stage, Throttle: map[string]controlplane.Throttle{}}
+			for key, t := range ps.Methods {
+				st.Throttle[key] = controlplane.Throttle{Rate: t.Rate, Burst: t.Burst}
+			}
+			cp.Stages = append(cp.Stages, st)
+		}
+		if t := up.Throttle; t != nil {
+			cp.Throttle = &controlplane.Throttle{Rate: t.Rate, Burst: t.Burst}
+		}
+		if q := up.Quota; q != nil {
+			cp.Quota = &controlplane.Quota{Limit: q.Limit, Offset: q.Offset, Period: q.Period}
+		}
+		for _, k := range up.Keys {
+			cp.KeyIDs = append(cp.KeyIDs, k.ID)
+		}
+		v.Plans = append(v.Plans, cp)
+	}
+	return v
 }
 
 // reloadStatus is the last reload attempt, as GET /reload and /healthz
@@ -45,6 +96,7 @@ func (s *server) install(b *built, why string) int {
 	b.plan.Commit()
 	s.gw.Swap(b.gen)
 	s.mu.Lock()
+	s.model = b.model
 	s.number++
 	n := s.number
 	s.last = reloadStatus{Generation: n, OK: true, At: time.Now().UTC(), Errors: []string{}}
@@ -66,7 +118,7 @@ func (s *server) install(b *built, why string) int {
 func (s *server) reload(why string) (int, []string) {
 	s.loadMu.Lock()
 	defer s.loadMu.Unlock()
-	b, err := build(s.o, s.logger, s.rt, s.gw.Current())
+	b, err := build(s.o, s.logger, s.rt, s.shared, s.gw.Current())
 	if err != nil {
 		lines := errorLines(err)
 		s.mu.Lock()

@@ -17,10 +17,13 @@ import (
 
 	"github.com/apigw/apigw/internal/admin"
 	"github.com/apigw/apigw/internal/config"
+	"github.com/apigw/apigw/internal/controlplane"
 	"github.com/apigw/apigw/internal/gateway"
 	"github.com/apigw/apigw/internal/lambda"
+	"github.com/apigw/apigw/internal/limit"
 	"github.com/apigw/apigw/internal/logging"
 	"github.com/apigw/apigw/internal/model"
+	"github.com/apigw/apigw/internal/state"
 	"github.com/apigw/apigw/internal/template"
 	"github.com/apigw/apigw/internal/watch"
 	"github.com/prometheus/client_golang/prometheus"
@@ -72,16 +75,40 @@ type built struct {
 	plan  *lambda.Plan
 	notes []string
 	paths []string // included files and local code, whose changes reload
+	model *model.Model
+}
+
+// shared is the state that outlives generations: token buckets, and the
+// store of quota counters and keys (--data/state.db; in memory for
+// validate).
+type shared struct {
+	clock   limit.Clock
+	buckets *limit.Buckets
+	store   *state.Store
+}
+
+func newShared(store *state.Store) *shared {
+	return &shared{clock: limit.System, buckets: limit.NewBuckets(limit.System), store: store}
 }
 
 // build loads the template and compiles a generation: the functions'
 // pools prepared on rt (warm ones reused), the gateway's table, the Invoke
 // API of those functions. Nothing changes until the caller commits the
 // plan and swaps the generation in; on error nothing has.
-func build(o *options, logger *slog.Logger, rt *lambda.Runtime, prev *gateway.Generation) (*built, error) {
+func build(o *options, logger *slog.Logger, rt *lambda.Runtime, st *shared, prev *gateway.Generation) (*built, error) {
 	l, err := load(o)
 	if err != nil {
 		return nil, err
+	}
+	access := &gateway.Access{Buckets: st.buckets, Quotas: st.store, Clock: st.clock,
+		KeyValue: func(k *model.APIKey) (string, error) {
+			if k.Value != "" {
+				return k.Value, nil
+			}
+			return st.store.GeneratedValue(k.LogicalID)
+		}}
+	if t := l.cfg.Account.Throttle; t != nil {
+		access.Account = &model.Throttle{Rate: t.RateLimit, Burst: t.BurstLimit}
 	}
 	endpoints := map[string]string{}
 	for name, f := range l.cfg.Functions {
@@ -96,12 +123,12 @@ func build(o *options, logger *slog.Logger, rt *lambda.Runtime, prev *gateway.Ge
 	fns := plan.Functions()
 	invokeAPI := &lambda.InvokeAPI{Functions: fns, Region: o.region, AccountID: o.accountID, Logger: logger}
 	gen, err := gateway.Compile(l.model, gateway.Deps{Logger: logger, Invoker: fns, Region: o.region, Account: o.accountID,
-		Extra: []gateway.Extra{{Match: invokeAPI.Match, Handler: invokeAPI.Handle}}}, prev)
+		Extra: []gateway.Extra{{Match: invokeAPI.Match, Handler: invokeAPI.Handle}}, Access: access}, prev)
 	if err != nil {
 		plan.Abort()
 		return nil, err
 	}
-	b := &built{gen: gen, plan: plan, notes: append(l.notes, notes...), paths: l.includes}
+	b := &built{gen: gen, plan: plan, notes: append(l.notes, notes...), paths: l.includes, model: l.model}
 	for _, f := range l.model.Functions {
 		if f.Code.Path != "" {
 			b.paths = append(b.paths, f.Code.Path)
@@ -227,7 +254,9 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer rt.Close()
-	b, err := build(o, logger, rt, nil)
+	st := newShared(state.Memory())
+	defer st.store.Close()
+	b, err := build(o, logger, rt, st, nil)
 	if err != nil {
 		printErrors(stderr, err)
 		return 1
@@ -296,8 +325,15 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer rt.Close()
-	srvState := &server{o: o, logger: logger, stdout: stdout, rt: rt, gw: gateway.NewEmpty(logger)}
-	b, err := build(o, logger, rt, nil)
+	store, err := state.Open(dataDir, limit.System)
+	if err != nil {
+		fmt.Fprintf(stderr, "apigw serve: --data: %v\n", err)
+		return 1
+	}
+	defer store.Close()
+	st := newShared(store)
+	srvState := &server{o: o, logger: logger, stdout: stdout, rt: rt, gw: gateway.NewEmpty(logger), shared: st, started: time.Now()}
+	b, err := build(o, logger, rt, st, nil)
 	if err != nil {
 		printErrors(stderr, err)
 		fmt.Fprintln(stderr, "apigw serve: the template cannot be served; nothing was started")
@@ -334,6 +370,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	registerMetrics(adm.Registry, g.Stats())
 	adm.Mux.HandleFunc("POST /reload", srvState.handleReload)
 	adm.Mux.HandleFunc("GET /reload", srvState.handleReloadStatus)
+	(&controlplane.API{View: srvState.controlView, Quotas: st.store, Clock: st.clock}).Register(adm.Mux)
 
 	if !o.noWatch {
 		w, err := watch.New(250*time.Millisecond, logger, lambda.IgnoredCodeFile, []string{dataDir}, func() { srvState.reload("watcher") })
@@ -345,6 +382,15 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			defer w.Close()
 		}
 	}
+
+	// Buckets idle and full for long are dropped: a new one starts full.
+	sweep := time.NewTicker(time.Minute)
+	defer sweep.Stop()
+	go func() {
+		for range sweep.C {
+			st.buckets.Sweep()
+		}
+	}()
 
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(gateway.FramingListener(dataLn)) }()

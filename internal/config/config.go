@@ -19,6 +19,21 @@ import (
 type Config struct {
 	Functions map[string]Function `yaml:"functions"`
 	UserPools map[string]UserPool `yaml:"userPools"`
+	Account   Account             `yaml:"account"`
+}
+
+// Account holds account-level settings.
+type Account struct {
+	// Throttle is the account-level limit every method is under; none when
+	// unset (AWS applies 10,000 requests/s with a burst of 5,000).
+	Throttle *Throttle `yaml:"throttle"`
+}
+
+// Throttle is a token bucket: rateLimit requests a second, burstLimit
+// at once.
+type Throttle struct {
+	RateLimit  float64 `yaml:"rateLimit"`
+	BurstLimit int     `yaml:"burstLimit"`
 }
 
 // Function overrides where a function's code is or where it runs.
@@ -72,6 +87,9 @@ func Parse(path string, data []byte) (*Config, error) {
 			}
 		}
 		c.Functions[name] = f
+	}
+	if t := c.Account.Throttle; t != nil && (t.RateLimit < 0 || t.BurstLimit < 0) {
+		return nil, fmt.Errorf("%s: account.throttle: rateLimit and burstLimit are not negative", path)
 	}
 	for name, p := range c.UserPools {
 		u, err := url.Parse(p.Issuer)

@@ -34,6 +34,8 @@ type stage struct {
 	deploymentID string
 	vars         map[string]string
 	tree         router.Tree[*resource]
+	throttles    []model.MethodThrottle
+	keys         map[[32]byte]*stageKey // by SHA-256 of the value (access.go)
 }
 
 type resource struct {
@@ -83,6 +85,7 @@ func (r *resource) lookup(m string) *method {
 func compile(m *model.Model, gen *Generation) (*table, error) {
 	t := &table{apis: map[string]*api{}, byStage: map[string][]*api{}}
 	var errs template.ErrorList
+	var methods []*method
 	// An element from a snippet that AWS::Include inserted names that file.
 	fileOf := func(f string) string {
 		if f != "" {
@@ -97,7 +100,7 @@ func compile(m *model.Model, gen *Generation) (*table, error) {
 		a := &api{id: ma.ID, model: ma, stages: map[string]*stage{}, binaryMediaTypes: ma.BinaryMediaTypes, account: m.AccountID, region: m.Region}
 		a.arnPrefixLen = len("arn:aws:execute-api:") + len(m.Region) + 1 + len(m.AccountID) + 1 + len(a.id) + 1
 		for _, ms := range ma.Stages {
-			st := &stage{name: ms.Name, api: a, deploymentID: ms.DeploymentID, vars: ms.Variables}
+			st := &stage{name: ms.Name, api: a, deploymentID: ms.DeploymentID, vars: ms.Variables, throttles: ms.Throttles}
 			for _, mr := range ma.Resources {
 				if len(mr.Methods) == 0 {
 					continue
@@ -122,7 +125,7 @@ func compile(m *model.Model, gen *Generation) (*table, error) {
 						continue
 					}
 					me := &method{model: mm, stage: st, res: res, integ: integ, summary: summary}
-					me.chain = buildChain(me, methodStages)
+					methods = append(methods, me)
 					res.methods[name] = me
 					t.routes = append(t.routes, Route{APIID: a.id, Stage: st.name, Method: name, Path: mr.Path, Target: summary})
 				}
@@ -137,6 +140,14 @@ func compile(m *model.Model, gen *Generation) (*table, error) {
 	}
 	if len(errs) > 0 {
 		return nil, errs
+	}
+	// The chains, once every stage knows its keys.
+	if err := compileKeys(m, t, gen.deps.Access); err != nil {
+		return nil, err
+	}
+	stages := methodStages(gen.deps.Access)
+	for _, me := range methods {
+		me.chain = buildChain(me, stages)
 	}
 	return t, nil
 }

@@ -41,6 +41,9 @@ type Deps struct {
 	// Invoke API, @connections), of this template load; tried before API
 	// routing when Match says so.
 	Extra []Extra
+	// Access is what API keys, throttling and quotas keep across
+	// generations; nil when nothing needs it.
+	Access *Access
 }
 
 // Extra is a data-plane handler outside the API routes.
@@ -239,9 +242,10 @@ type Call struct {
 	gen       *Generation
 	stage     *stage
 	method    *method
-	rawPath   string // the request target's path, as sent
-	fullPath  string // with the stage, as sent (leading slashes folded)
-	path      string // without the stage, as sent
+	apiKey    *stageKey // the request's API key, when its method needs one
+	rawPath   string    // the request target's path, as sent
+	fullPath  string    // with the stage, as sent (leading slashes folded)
+	path      string    // without the stage, as sent
 	rawQuery  string
 	params    router.Params
 }

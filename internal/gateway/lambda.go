@@ -109,6 +109,9 @@ func (l *lambdaProxy) Serve(c *Call) *Error {
 			UserAgent: string(ctx.UserAgent()),
 		},
 	}
+	if k := c.apiKey; k != nil {
+		r.Context.Identity.APIKey, r.Context.Identity.APIKeyID = k.value, k.id
+	}
 	bp := eventBufPool.Get().(*[]byte)
 	payload := lambdaproxy.AppendEvent((*bp)[:0], &r)
 	defer func() {

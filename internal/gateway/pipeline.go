@@ -18,10 +18,10 @@ import (
 //	API and stage    selectStage: Host {apiId}.execute-api.localhost, else the stage name
 //	route            route: resource tree lookup, method (ANY), method ARN limit
 //	--- per method: the chain compiled by buildChain, methodStages in order ---
-//	authorizer       (issue 14: AWS_IAM, COGNITO_USER_POOLS, CUSTOM)
-//	API key          (issue 14)
-//	throttle         (issue 14: usage plan, stage and method settings)
-//	quota            (issue 14)
+//	authorizer       (issue 14, to come: AWS_IAM, COGNITO_USER_POOLS, CUSTOM)
+//	API key          access.go: x-api-key of a usage plan of the stage, else 403
+//	throttle         access.go: usage plan (method, plan), stage method settings, account
+//	quota            access.go: the key's quota in its usage plan
 //	validation       (issue 15: RequestValidator, models)
 //	cache lookup     (issue 15: wraps the rest; stores on the way back)
 //	integration      integration.go: HTTP/HTTP_PROXY, MOCK, AWS_PROXY, with response mapping
@@ -44,8 +44,16 @@ type methodStage struct {
 
 // methodStages are the per-method stages before the integration, in API
 // Gateway's order (the list above). Each capability adds its entry at its
-// place; none is there yet.
-var methodStages = []methodStage{}
+// place.
+func methodStages(acc *Access) []methodStage {
+	return []methodStage{
+		// authorizer: AWS_IAM, COGNITO_USER_POOLS, CUSTOM (issue 14, to come)
+		{"api key", apiKeyStage},
+		{"throttle", throttleStage(acc)},
+		{"quota", quotaStage(acc)},
+		// request validation, cache (issue 15)
+	}
+}
 
 // buildChain compiles a method's chain: the stages it uses, in order,
 // around its integration.

@@ -128,3 +128,22 @@ func TestSwapInFlight(t *testing.T) {
 		t.Errorf("a backend both generations use got a new connection pool (%p, %p)", pool, third.clients.snapshot()[b])
 	}
 }
+
+func TestStageThrottleFor(t *testing.T) {
+	ts := []model.MethodThrottle{
+		{Path: "*", Method: "*", Throttle: model.Throttle{Rate: 1, Burst: 1}},
+		{Path: "/users", Method: "*", Throttle: model.Throttle{Rate: 2, Burst: 2}},
+		{Path: "/users", Method: "GET", Throttle: model.Throttle{Rate: 3, Burst: 3}},
+	}
+	for _, c := range []struct {
+		path, method string
+		want         float64
+	}{{"/users", "GET", 3}, {"/users", "POST", 2}, {"/orders", "GET", 1}} {
+		if got, ok := stageThrottleFor(ts, c.path, c.method); !ok || got.Rate != c.want {
+			t.Errorf("%s %s: %v %v, want rate %v", c.method, c.path, got, ok, c.want)
+		}
+	}
+	if _, ok := stageThrottleFor(ts[1:], "/orders", "GET"); ok {
+		t.Error("a method no setting covers got one")
+	}
+}

@@ -124,6 +124,15 @@ func decode(tpl *template.Template, opts Options) (*Model, template.ErrorList) {
 	for _, r := range byType["AWS::ApiGateway::Stage"] {
 		b.stage(r)
 	}
+	for _, r := range byType["AWS::ApiGateway::ApiKey"] {
+		b.apiKey(r)
+	}
+	for _, r := range byType["AWS::ApiGateway::UsagePlan"] {
+		b.usagePlan(r)
+	}
+	for _, r := range byType["AWS::ApiGateway::UsagePlanKey"] {
+		b.usagePlanKey(r)
+	}
 	b.noteAccepted(byType)
 	return b.m, b.errs
 }
@@ -193,7 +202,12 @@ func (b *builder) restAPI(r *template.Resource) {
 	if p.CloneFrom != "" {
 		b.errAt(r, at("CloneFrom"), "CloneFrom is not supported: apigw cannot copy an API from an AWS account")
 	}
-	if p.ApiKeySourceType != "" && p.ApiKeySourceType != "HEADER" && p.ApiKeySourceType != "AUTHORIZER" {
+	api.APIKeySource = "HEADER"
+	switch p.ApiKeySourceType {
+	case "", "HEADER":
+	case "AUTHORIZER":
+		api.APIKeySource = p.ApiKeySourceType
+	default:
 		b.errAt(r, at("ApiKeySourceType"), "must be HEADER or AUTHORIZER, not %q", p.ApiKeySourceType)
 	}
 	if p.Policy != nil {
@@ -743,8 +757,13 @@ func (b *builder) deployment(r *template.Resource) {
 	if sd := p.StageDescription; sd != nil {
 		st.Description = sd.Description
 		st.Variables = sd.Variables
-		b.stageNotes(r.LogicalID, sd.CacheClusterEnabled || sd.CachingEnabled, sd.MethodSettings, sd.ThrottlingBurstLimit != nil || sd.ThrottlingRateLimit != nil,
-			sd.AccessLogSetting != nil, sd.TracingEnabled)
+		var stageWide *Throttle
+		if sd.ThrottlingBurstLimit != nil || sd.ThrottlingRateLimit != nil {
+			t := (&cfnThrottle{BurstLimit: sd.ThrottlingBurstLimit, RateLimit: sd.ThrottlingRateLimit}).model()
+			stageWide = &t
+		}
+		st.Throttles = stageThrottles(stageWide, sd.MethodSettings)
+		b.stageNotes(r.LogicalID, sd.CacheClusterEnabled || sd.CachingEnabled, sd.AccessLogSetting != nil, sd.TracingEnabled)
 		if sd.CanarySetting != nil {
 			b.errAt(r, at("StageDescription.CanarySetting"), "canary settings are not supported")
 		}
@@ -777,24 +796,22 @@ func (b *builder) stage(r *template.Resource) {
 		b.errAt(r, at("DeploymentId"), "the deployment belongs to %s, not to %s", dapi.LogicalID, api.LogicalID)
 		return
 	}
-	st := &Stage{Name: name, LogicalID: r.LogicalID, Line: r.Line, Col: r.Col, File: r.File, Props: props, DeploymentID: p.DeploymentId, Description: p.Description, Variables: p.Variables}
-	b.stageNotes(r.LogicalID, p.CacheClusterEnabled, p.MethodSettings, false, p.AccessLogSetting != nil, p.TracingEnabled)
+	st := &Stage{Name: name, LogicalID: r.LogicalID, Line: r.Line, Col: r.Col, File: r.File, Props: props, DeploymentID: p.DeploymentId, Description: p.Description, Variables: p.Variables,
+		Throttles: stageThrottles(nil, p.MethodSettings)}
+	caching := p.CacheClusterEnabled
+	for _, s := range p.MethodSettings {
+		caching = caching || s.CachingEnabled
+	}
+	b.stageNotes(r.LogicalID, caching, p.AccessLogSetting != nil, p.TracingEnabled)
 	if p.CanarySetting != nil {
 		b.errAt(r, at("CanarySetting"), "canary settings are not supported")
 	}
 	api.Stages = append(api.Stages, st)
 }
 
-func (b *builder) stageNotes(id string, caching bool, ms []cfnMethodSetting, throttle, accessLog, tracing bool) {
-	for _, s := range ms {
-		caching = caching || s.CachingEnabled
-		throttle = throttle || s.ThrottlingBurstLimit != nil || s.ThrottlingRateLimit != nil
-	}
+func (b *builder) stageNotes(id string, caching bool, accessLog, tracing bool) {
 	if caching {
 		b.note("%s: stage caching is not implemented yet: responses are not cached", id)
-	}
-	if throttle {
-		b.note("%s: stage and method throttling are not enforced yet", id)
 	}
 	if accessLog {
 		b.note("%s: AccessLogSetting is not applied yet", id)
@@ -806,11 +823,6 @@ func (b *builder) stageNotes(id string, caching bool, ms []cfnMethodSetting, thr
 
 // noteAccepted records the resources apigw accepts without serving them.
 func (b *builder) noteAccepted(byType map[string][]*template.Resource) {
-	for _, typ := range []string{"AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::UsagePlanKey"} {
-		for _, r := range byType[typ] {
-			b.note("%s (%s): API keys and usage plans are not enforced yet (methods with ApiKeyRequired are refused)", r.LogicalID, typ)
-		}
-	}
 	for _, r := range byType["AWS::ApiGateway::Authorizer"] {
 		b.note("%s (AWS::ApiGateway::Authorizer): authorizers are not enforced yet (methods that use one are refused)", r.LogicalID)
 	}

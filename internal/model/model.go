@@ -25,6 +25,9 @@ type Model struct {
 	// now).
 	RestAPIs  []*RestAPI
 	Functions []*Function
+	// APIKeys and UsagePlans are the template's keys and plans (REST).
+	APIKeys    []*APIKey
+	UsagePlans []*UsagePlan
 	// Notes are things the template declares that apigw accepts but does not
 	// act on (yet); validate prints them and serve logs them.
 	Notes []string
@@ -65,6 +68,8 @@ type RestAPI struct {
 	Props     Props
 	// BinaryMediaTypes as written ("image/png", "*/*"; SAM's "~1" is decoded).
 	BinaryMediaTypes []string
+	// APIKeySource is ApiKeySourceType: HEADER (the default) or AUTHORIZER.
+	APIKeySource string
 	// Policy is the resource policy as JSON, "" when there is none. An empty
 	// policy ("", {}, no statements) is none; Validate refuses any other,
 	// which apigw does not enforce yet.
@@ -106,8 +111,8 @@ type Method struct {
 	AuthorizationType   string
 	AuthorizerID        string
 	AuthorizationScopes []string
-	// APIKeyRequired and RequestValidatorID are refused by Validate (not
-	// enforced yet).
+	// APIKeyRequired: the method needs an API key of a usage plan of its
+	// stage. RequestValidatorID is refused by Validate (not enforced yet).
 	APIKeyRequired     bool
 	RequestValidatorID string
 	OperationName      string
@@ -223,6 +228,9 @@ type Stage struct {
 	DeploymentID string
 	Description  string
 	Variables    map[string]string
+	// Throttles are the stage's throttling settings, stage-wide ("*"
+	// paths) and per method, as declared.
+	Throttles []MethodThrottle
 }
 
 // Function is one AWS::Lambda::Function.

@@ -92,7 +92,7 @@ func TestBuildErrors(t *testing.T) {
       AuthorizationType: AWS_IAM
       Integration: {Type: MOCK}
 `, []string{"t.yaml:23:7: Get.Properties.AuthorizationType: AuthorizationType AWS_IAM is not enforced yet"}},
-		{"api key refused", head + `  Get:
+		{"api key from an authorizer refused", strings.Replace(head, "Name: api", "Name: api\n      ApiKeySourceType: AUTHORIZER", 1) + `  Get:
     Type: AWS::ApiGateway::Method
     Properties:
       RestApiId: !Ref Api
@@ -100,7 +100,7 @@ func TestBuildErrors(t *testing.T) {
       HttpMethod: GET
       ApiKeyRequired: true
       Integration: {Type: MOCK}
-`, []string{"Get.Properties.ApiKeyRequired: API keys are not enforced yet"}},
+`, []string{"Get.Properties.ApiKeyRequired: the API's keys come from a Lambda authorizer"}},
 		{"greedy not last", head + `  Proxy:
     Type: AWS::ApiGateway::Resource
     Properties:

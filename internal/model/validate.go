@@ -51,6 +51,7 @@ func validate(m *Model) template.ErrorList {
 		v.api(api)
 	}
 	v.functions()
+	v.usage()
 	return v.errs
 }
 
@@ -86,7 +87,7 @@ func (v *validator) api(api *RestAPI) {
 	// The rest is a REST API's: resources, methods, integrations.
 	v.resources(api)
 	for _, m := range api.Methods {
-		v.method(m)
+		v.method(api, m)
 	}
 }
 
@@ -141,7 +142,7 @@ var httpMethods = []string{"ANY", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "
 
 var requestParamRe = regexp.MustCompile(`^method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.[^.\s][^\s]*$`)
 
-func (v *validator) method(m *Method) {
+func (v *validator) method(api *RestAPI, m *Method) {
 	pos := Pos{Line: m.Line, Col: m.Col, File: m.File}
 	fail := func(name, format string, args ...any) { v.errAt(m.LogicalID, m.Props, pos, name, format, args...) }
 	if !slices.Contains(httpMethods, m.HTTPMethod) {
@@ -161,8 +162,8 @@ func (v *validator) method(m *Method) {
 	default:
 		fail("AuthorizationType", "%q is not an authorization type (NONE, AWS_IAM, CUSTOM or COGNITO_USER_POOLS)", m.AuthorizationType)
 	}
-	if m.APIKeyRequired {
-		fail("ApiKeyRequired", "API keys are not enforced yet; apigw refuses to serve the method rather than serve it without its key check")
+	if m.APIKeyRequired && api.APIKeySource == "AUTHORIZER" {
+		fail("ApiKeyRequired", "the API's keys come from a Lambda authorizer (ApiKeySourceType AUTHORIZER), which apigw does not run yet; it refuses to serve the method rather than serve it without its key check")
 	}
 	if m.RequestValidatorID != "" {
 		fail("RequestValidatorId", "request validation is not implemented yet; apigw refuses to serve the method rather than pass unvalidated requests")
