@@ -213,12 +213,12 @@ func brokenCases(t *testing.T) []brokenCase {
 			words: []string{"Deployment", "CacheClusterEnabled"},
 		},
 		{
-			// apigw does not verify SigV4 yet, so it refuses the method rather
-			// than serve it open (DESIGN.md: fail closed).
-			name:    "AuthorizationType AWS_IAM without --iam-credentials",
-			content: brokenHead + strings.Replace(goodMethod, "AuthorizationType: NONE", "AuthorizationType: AWS_IAM", 1) + goodDeployment,
-			lines:   at("AuthorizationType: AWS_IAM"),
-			words:   []string{"UsersGet", "AuthorizationType", "AWS_IAM"},
+			// apigw does not verify Cognito tokens yet, so it refuses the
+			// method rather than serve it open (DESIGN.md: fail closed).
+			name:    "AuthorizationType COGNITO_USER_POOLS",
+			content: brokenHead + strings.Replace(goodMethod, "AuthorizationType: NONE", "AuthorizationType: COGNITO_USER_POOLS", 1) + goodDeployment,
+			lines:   at("AuthorizationType: COGNITO_USER_POOLS"),
+			words:   []string{"UsersGet", "AuthorizationType", "COGNITO_USER_POOLS"},
 		},
 		{
 			name: "unsupported resource type",

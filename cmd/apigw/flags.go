@@ -58,7 +58,7 @@ func parseFlags(cmd string, args []string, stdout, stderr io.Writer) (*options, 
 	fs.StringVar(&o.region, "region", "us-east-1", "AWS::Region")
 	fs.StringVar(&o.accountID, "account-id", "123456789012", "AWS::AccountId")
 	fs.StringVar(&o.stackName, "stack-name", "", "AWS::StackName (default: the template file's base name)")
-	fs.StringVar(&o.iamCredentials, "iam-credentials", "", "AWS shared-credentials `FILE` for SigV4 checks (not implemented yet: apigw refuses to start with it)")
+	fs.StringVar(&o.iamCredentials, "iam-credentials", "", "AWS shared-credentials `FILE`: the identities AWS_IAM methods and the Invoke API accept (SigV4)")
 	fs.StringVar(&o.configFile, "config", "", "apigw settings `FILE`: functions' local code or remote endpoints")
 	fs.StringVar(&o.redis, "redis", "", "shared state in Redis `URL` (not implemented yet: apigw refuses to start with it)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/apigw/apigw/internal/admin"
+	"github.com/apigw/apigw/internal/auth/sigv4"
 	"github.com/apigw/apigw/internal/config"
 	"github.com/apigw/apigw/internal/controlplane"
 	"github.com/apigw/apigw/internal/gateway"
@@ -85,10 +86,24 @@ type shared struct {
 	clock   limit.Clock
 	buckets *limit.Buckets
 	store   *state.Store
+	// iam verifies AWS_IAM methods (execute-api) and, with
+	// --iam-credentials, the Invoke API (lambda); without the flag iam has
+	// no identity (every AWS_IAM call is refused) and invoke is nil.
+	iam, invoke *sigv4.Verifier
 }
 
-func newShared(store *state.Store) *shared {
-	return &shared{clock: limit.System, buckets: limit.NewBuckets(limit.System), store: store}
+func newShared(o *options, store *state.Store) (*shared, error) {
+	st := &shared{clock: limit.System, buckets: limit.NewBuckets(limit.System), store: store}
+	var creds map[string]sigv4.Credentials
+	if o.iamCredentials != "" {
+		var err error
+		if creds, err = sigv4.LoadCredentialsFile(o.iamCredentials); err != nil {
+			return nil, fmt.Errorf("--iam-credentials: %v", err)
+		}
+		st.invoke = &sigv4.Verifier{Region: o.region, Service: "lambda", AccountID: o.accountID, Creds: creds}
+	}
+	st.iam = &sigv4.Verifier{Region: o.region, Service: "execute-api", AccountID: o.accountID, Creds: creds}
+	return st, nil
 }
 
 // build loads the template and compiles a generation: the functions'
@@ -121,9 +136,9 @@ func build(o *options, logger *slog.Logger, rt *lambda.Runtime, st *shared, prev
 		return nil, err
 	}
 	fns := plan.Functions()
-	invokeAPI := &lambda.InvokeAPI{Functions: fns, Region: o.region, AccountID: o.accountID, Logger: logger}
+	invokeAPI := &lambda.InvokeAPI{Functions: fns, Region: o.region, AccountID: o.accountID, Logger: logger, Verifier: st.invoke}
 	gen, err := gateway.Compile(l.model, gateway.Deps{Logger: logger, Invoker: fns, Region: o.region, Account: o.accountID,
-		Extra: []gateway.Extra{{Match: invokeAPI.Match, Handler: invokeAPI.Handle}}, Access: access}, prev)
+		Extra: []gateway.Extra{{Match: invokeAPI.Match, Handler: invokeAPI.Handle}}, Access: access, IAM: st.iam}, prev)
 	if err != nil {
 		plan.Abort()
 		return nil, err
@@ -222,11 +237,6 @@ func printErrors(stderr io.Writer, err error) {
 // refuseUnsupported fails for flags whose promise this version cannot
 // keep, the same way for validate and serve: never silently ignored.
 func refuseUnsupported(o *options) error {
-	if o.iamCredentials != "" {
-		// Fail closed: the Invoke API and @connections must then check
-		// signatures, which this version cannot do yet.
-		return errors.New("--iam-credentials: SigV4 verification is not implemented yet, so apigw refuses to start rather than accept unsigned calls")
-	}
 	if o.redis != "" {
 		// Several instances would each enforce their own limits and keys.
 		return errors.New("--redis: shared state in Redis is not implemented yet, so apigw refuses to start rather than run instances that do not share state")
@@ -254,7 +264,11 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer rt.Close()
-	st := newShared(state.Memory())
+	st, err := newShared(o, state.Memory())
+	if err != nil {
+		fmt.Fprintf(stderr, "apigw validate: %v\n", err)
+		return 1
+	}
 	defer st.store.Close()
 	b, err := build(o, logger, rt, st, nil)
 	if err != nil {
@@ -331,7 +345,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer store.Close()
-	st := newShared(store)
+	st, err := newShared(o, store)
+	if err != nil {
+		fmt.Fprintf(stderr, "apigw serve: %v\n", err)
+		return 1
+	}
 	srvState := &server{o: o, logger: logger, stdout: stdout, rt: rt, gw: gateway.NewEmpty(logger), shared: st, started: time.Now()}
 	b, err := build(o, logger, rt, st, nil)
 	if err != nil {

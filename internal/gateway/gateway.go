@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/apigw/apigw/internal/auth/sigv4"
 	"github.com/apigw/apigw/internal/lambda"
 	"github.com/apigw/apigw/internal/memtrim"
 	"github.com/apigw/apigw/internal/model"
@@ -44,6 +45,9 @@ type Deps struct {
 	// Access is what API keys, throttling and quotas keep across
 	// generations; nil when nothing needs it.
 	Access *Access
+	// IAM verifies AWS_IAM methods' signatures (--iam-credentials); nil
+	// refuses every call to them.
+	IAM *sigv4.Verifier
 }
 
 // Extra is a data-plane handler outside the API routes.
@@ -242,10 +246,11 @@ type Call struct {
 	gen       *Generation
 	stage     *stage
 	method    *method
-	apiKey    *stageKey // the request's API key, when its method needs one
-	rawPath   string    // the request target's path, as sent
-	fullPath  string    // with the stage, as sent (leading slashes folded)
-	path      string    // without the stage, as sent
+	apiKey    *stageKey       // the request's API key, when its method needs one
+	identity  *sigv4.Identity // the caller of an AWS_IAM method
+	rawPath   string          // the request target's path, as sent
+	fullPath  string          // with the stage, as sent (leading slashes folded)
+	path      string          // without the stage, as sent
 	rawQuery  string
 	params    router.Params
 }

@@ -112,6 +112,10 @@ func (l *lambdaProxy) Serve(c *Call) *Error {
 	if k := c.apiKey; k != nil {
 		r.Context.Identity.APIKey, r.Context.Identity.APIKeyID = k.value, k.id
 	}
+	if id := c.identity; id != nil {
+		ri := &r.Context.Identity
+		ri.AccessKey, ri.AccountID, ri.Caller, ri.User, ri.UserArn = id.AccessKey, id.AccountID, id.Caller, id.User, id.UserARN
+	}
 	bp := eventBufPool.Get().(*[]byte)
 	payload := lambdaproxy.AppendEvent((*bp)[:0], &r)
 	defer func() {

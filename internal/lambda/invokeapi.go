@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apigw/apigw/internal/auth/sigv4"
 	"github.com/valyala/fasthttp"
 )
 
@@ -19,6 +20,9 @@ import (
 // SDKs (with a custom endpoint) can call the local functions.
 type InvokeAPI struct {
 	Functions *Functions // the functions of the template load this handler belongs to
+	// Verifier, when set (--iam-credentials), refuses calls not SigV4-signed
+	// by one of its identities (service lambda), as Lambda does.
+	Verifier  *sigv4.Verifier
 	Region    string
 	AccountID string
 	Logger    *slog.Logger
@@ -68,6 +72,14 @@ func throttled(ctx *fasthttp.RequestCtx) {
 
 // Handle serves one Invoke API request.
 func (a *InvokeAPI) Handle(ctx *fasthttp.RequestCtx) {
+	if a.Verifier != nil {
+		raw := string(ctx.Request.Header.RequestURI())
+		rawPath, rawQuery, _ := strings.Cut(raw, "?")
+		if _, f := a.Verifier.Verify(sigv4.FromFastHTTP(ctx, rawPath, rawQuery)); f != nil {
+			lambdaAPIError(ctx, f.Status, f.ErrorType, f.Message)
+			return
+		}
+	}
 	path := string(ctx.Path())
 	rest := strings.TrimPrefix(path, invokePrefix)
 	rawName, ok := strings.CutSuffix(rest, "/invocations")
