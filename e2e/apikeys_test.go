@@ -257,3 +257,83 @@ func TestUsagePlanErrors(t *testing.T) {
 		})
 	}
 }
+
+// awsAdminErr runs the AWS CLI against the admin listener and returns its
+// exit error and stderr.
+func awsAdminErr(t *testing.T, in *Instance, args ...string) (string, error) {
+	t.Helper()
+	full := append(args, "--endpoint-url", in.AdminURL, "--region", "us-east-1", "--no-sign-request", "--output", "json")
+	cmd := exec.Command("aws", full...)
+	cmd.Env = append(cmd.Environ(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// TestControlPlaneKeys: keys created, added to a plan, disabled and deleted
+// with the AWS CLI take effect on the data plane at once and survive a
+// restart on the same --data; template keys are read-only there.
+func TestControlPlaneKeys(t *testing.T) {
+	tpl := writeFile(t, "access.yaml", accessTemplate)
+	data := t.TempDir()
+	in := startAPIGW(t, tpl, "--data", data)
+	const mine = "mineminemineminemine0123456789"
+	limited := func(in *Instance) req {
+		return req{URL: in.URL("/prod/limited"), Header: map[string]string{"x-api-key": mine}}
+	}
+
+	var created struct{ ID, Value string }
+	awsAdmin(t, in, &created, "apigateway", "create-api-key", "--name", "mine", "--enabled", "--value", mine)
+	if created.ID == "" || created.Value != mine {
+		t.Fatalf("create-api-key: %+v", created)
+	}
+	assertGatewayError(t, do(t, limited(in)), 403, forbiddenBody, "ForbiddenException") // in no plan yet
+
+	var plans struct{ Items []struct{ ID string } }
+	awsAdmin(t, in, &plans, "apigateway", "get-usage-plans")
+	var pk struct{ ID, Type string }
+	awsAdmin(t, in, &pk, "apigateway", "create-usage-plan-key", "--usage-plan-id", plans.Items[0].ID, "--key-id", created.ID, "--key-type", "API_KEY")
+	if pk.ID != created.ID || pk.Type != "API_KEY" {
+		t.Fatalf("create-usage-plan-key: %+v", pk)
+	}
+	if r := do(t, limited(in)); r.Status != 200 {
+		t.Fatalf("a key added to the plan: %s", r)
+	}
+	if out, err := awsAdminErr(t, in, "apigateway", "create-usage-plan-key", "--usage-plan-id", plans.Items[0].ID, "--key-id", created.ID, "--key-type", "API_KEY"); err == nil || !strings.Contains(out, "ConflictException") {
+		t.Errorf("the same key twice: %v %s", err, out)
+	}
+
+	// The key and its plan survive a restart.
+	if code, err := in.Stop(); err != nil || code != 0 {
+		t.Fatalf("stop: %d %v", code, err)
+	}
+	in = startAPIGW(t, tpl, "--data", data)
+	if r := do(t, limited(in)); r.Status != 200 {
+		t.Fatalf("after a restart: %s", r)
+	}
+
+	var updated struct{ Enabled bool }
+	awsAdmin(t, in, &updated, "apigateway", "update-api-key", "--api-key", created.ID, "--patch-operations", "op=replace,path=/enabled,value=false")
+	if updated.Enabled {
+		t.Errorf("update-api-key: still enabled")
+	}
+	assertGatewayError(t, do(t, limited(in)), 403, forbiddenBody, "ForbiddenException")
+
+	if out, err := awsAdminErr(t, in, "apigateway", "delete-api-key", "--api-key", created.ID); err != nil {
+		t.Fatalf("delete-api-key: %v %s", err, out)
+	}
+	var keys struct{ Items []struct{ ID, Name string } }
+	awsAdmin(t, in, &keys, "apigateway", "get-api-keys")
+	for _, k := range keys.Items {
+		if k.ID == created.ID {
+			t.Errorf("the deleted key is still listed")
+		}
+	}
+	// Template keys change with the template only.
+	templateKeyID := keys.Items[0].ID
+	if out, err := awsAdminErr(t, in, "apigateway", "delete-api-key", "--api-key", templateKeyID); err == nil || !strings.Contains(out, "BadRequestException") {
+		t.Errorf("deleting a template key: %v %s", err, out)
+	}
+	if out, err := awsAdminErr(t, in, "apigateway", "get-api-key", "--api-key", "nope"); err == nil || !strings.Contains(out, "NotFoundException") {
+		t.Errorf("an unknown key: %v %s", err, out)
+	}
+}

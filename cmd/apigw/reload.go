@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -33,6 +35,7 @@ type server struct {
 	number  int        // generations swapped in, counting the first
 	last    reloadStatus
 	model   *model.Model // the current generation's
+	deps    gateway.Deps // and what it was compiled with
 	started time.Time
 }
 
@@ -46,18 +49,42 @@ func (s *server) controlView() controlplane.View {
 	if m == nil {
 		return v
 	}
+	store := s.shared.store
+	// A key's plans: the template's, and those the control plane added.
+	plansOf := map[string][]*model.UsagePlan{}
+	for _, up := range m.UsagePlans {
+		ids := map[string]bool{}
+		for _, k := range up.Keys {
+			ids[k.ID] = true
+		}
+		for _, id := range store.PlanKeys(up.ID) {
+			ids[id] = true
+		}
+		for id := range ids {
+			plansOf[id] = append(plansOf[id], up)
+		}
+	}
+	stageKeys := func(id string) []string {
+		var out []string
+		for _, up := range plansOf[id] {
+			for _, ps := range up.Stages {
+				out = append(out, ps.API.ID+"/"+ps.Stage)
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
 	for _, k := range m.APIKeys {
 		value := k.Value
 		if value == "" {
-			value, _ = s.shared.store.GeneratedValue(k.LogicalID)
+			value, _ = store.GeneratedValue(k.LogicalID)
 		}
-		ck := controlplane.Key{ID: k.ID, Name: k.Name, Description: k.Description, Value: value, Enabled: k.Enabled, Created: s.started}
-		for _, up := range m.PlansOf(k) {
-			for _, ps := range up.Stages {
-				ck.StageKeys = append(ck.StageKeys, ps.API.ID+"/"+ps.Stage)
-			}
-		}
-		v.Keys = append(v.Keys, ck)
+		v.Keys = append(v.Keys, controlplane.Key{ID: k.ID, Name: k.Name, Description: k.Description, Value: value, Enabled: k.Enabled,
+			Created: s.started, StageKeys: stageKeys(k.ID), FromTemplate: true})
+	}
+	for _, k := range store.Keys() {
+		v.Keys = append(v.Keys, controlplane.Key{ID: k.ID, Name: k.Name, Description: k.Description, Value: k.Value, Enabled: k.Enabled,
+			Created: k.CreatedAt, Updated: k.UpdatedAt, StageKeys: stageKeys(k.ID)})
 	}
 	for _, up := range m.UsagePlans {
 		cp := controlplane.Plan{ID: up.ID, Name: up.Name}
@@ -76,6 +103,11 @@ func (s *server) controlView() controlplane.View {
 		}
 		for _, k := range up.Keys {
 			cp.KeyIDs = append(cp.KeyIDs, k.ID)
+		}
+		for _, id := range store.PlanKeys(up.ID) {
+			if !slices.Contains(cp.KeyIDs, id) {
+				cp.KeyIDs = append(cp.KeyIDs, id)
+			}
 		}
 		v.Plans = append(v.Plans, cp)
 	}
@@ -96,7 +128,7 @@ func (s *server) install(b *built, why string) int {
 	b.plan.Commit()
 	s.gw.Swap(b.gen)
 	s.mu.Lock()
-	s.model = b.model
+	s.model, s.deps = b.model, b.deps
 	s.number++
 	n := s.number
 	s.last = reloadStatus{Generation: n, OK: true, At: time.Now().UTC(), Errors: []string{}}
@@ -134,6 +166,26 @@ func (s *server) reload(why string) (int, []string) {
 	n := s.install(b, why)
 	s.setWatched(b.paths)
 	return n, nil
+}
+
+// recompile builds the current generation again from the same model and
+// functions, for what the control-plane API changed (keys, plan
+// memberships): the files are not read again.
+func (s *server) recompile() {
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	s.mu.Lock()
+	m, deps := s.model, s.deps
+	s.mu.Unlock()
+	if m == nil {
+		return
+	}
+	gen, err := gateway.Compile(m, deps, s.gw.Current())
+	if err != nil {
+		s.logger.Error("applying a control-plane change failed", "error", err)
+		return
+	}
+	s.gw.Swap(gen)
 }
 
 // setWatched watches the template, the config file, and the included

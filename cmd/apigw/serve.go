@@ -77,6 +77,7 @@ type built struct {
 	notes []string
 	paths []string // included files and local code, whose changes reload
 	model *model.Model
+	deps  gateway.Deps
 }
 
 // shared is the state that outlives generations: token buckets, and the
@@ -115,7 +116,7 @@ func build(o *options, logger *slog.Logger, rt *lambda.Runtime, st *shared, prev
 	if err != nil {
 		return nil, err
 	}
-	access := &gateway.Access{Buckets: st.buckets, Quotas: st.store, Clock: st.clock,
+	access := &gateway.Access{Buckets: st.buckets, Quotas: st.store, Keys: st.store, Clock: st.clock,
 		KeyValue: func(k *model.APIKey) (string, error) {
 			if k.Value != "" {
 				return k.Value, nil
@@ -137,13 +138,14 @@ func build(o *options, logger *slog.Logger, rt *lambda.Runtime, st *shared, prev
 	}
 	fns := plan.Functions()
 	invokeAPI := &lambda.InvokeAPI{Functions: fns, Region: o.region, AccountID: o.accountID, Logger: logger, Verifier: st.invoke}
-	gen, err := gateway.Compile(l.model, gateway.Deps{Logger: logger, Invoker: fns, Region: o.region, Account: o.accountID,
-		Extra: []gateway.Extra{{Match: invokeAPI.Match, Handler: invokeAPI.Handle}}, Access: access, IAM: st.iam}, prev)
+	deps := gateway.Deps{Logger: logger, Invoker: fns, Region: o.region, Account: o.accountID,
+		Extra: []gateway.Extra{{Match: invokeAPI.Match, Handler: invokeAPI.Handle}}, Access: access, IAM: st.iam}
+	gen, err := gateway.Compile(l.model, deps, prev)
 	if err != nil {
 		plan.Abort()
 		return nil, err
 	}
-	b := &built{gen: gen, plan: plan, notes: append(l.notes, notes...), paths: l.includes, model: l.model}
+	b := &built{gen: gen, plan: plan, notes: append(l.notes, notes...), paths: l.includes, model: l.model, deps: deps}
 	for _, f := range l.model.Functions {
 		if f.Code.Path != "" {
 			b.paths = append(b.paths, f.Code.Path)
@@ -388,7 +390,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	registerMetrics(adm.Registry, g.Stats())
 	adm.Mux.HandleFunc("POST /reload", srvState.handleReload)
 	adm.Mux.HandleFunc("GET /reload", srvState.handleReloadStatus)
-	(&controlplane.API{View: srvState.controlView, Quotas: st.store, Clock: st.clock}).Register(adm.Mux)
+	(&controlplane.API{View: srvState.controlView, Quotas: st.store, Keys: st.store, Clock: st.clock, Changed: srvState.recompile}).Register(adm.Mux)
 
 	if !o.noWatch {
 		w, err := watch.New(250*time.Millisecond, logger, lambda.IgnoredCodeFile, []string{dataDir}, func() { srvState.reload("watcher") })

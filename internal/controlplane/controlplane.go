@@ -1,8 +1,9 @@
 // Package controlplane serves the part of API Gateway's control-plane REST
 // API that covers API keys, usage plans and usage, on the admin listener,
 // with AWS's paths and JSON shapes, so that `aws apigateway ...
-// --endpoint-url http://ADMIN` and the SDKs work unchanged. Read-only for
-// now: keys and plans come from the template.
+// --endpoint-url http://ADMIN` and the SDKs work unchanged. Keys and plans
+// come from the template; keys and plan memberships created here are kept
+// in the store (--data) and reach the data plane through Changed.
 package controlplane
 
 import (
@@ -20,8 +21,9 @@ import (
 type Key struct {
 	ID, Name, Description, Value string
 	Enabled                      bool
-	Created                      time.Time
+	Created, Updated             time.Time
 	StageKeys                    []string // "restApiId/stage"
+	FromTemplate                 bool     // declared in the template: read-only here
 }
 
 // Plan is a usage plan as the control plane shows it.
@@ -50,7 +52,8 @@ type Quota struct {
 	Period        string
 }
 
-// View is what the current configuration declares.
+// View is what the current configuration declares, with what was
+// created at run time.
 type View struct {
 	Keys  []Key
 	Plans []Plan
@@ -60,7 +63,10 @@ type View struct {
 type API struct {
 	View   func() View // the current generation's
 	Quotas state.Quotas
+	Keys   state.Keys
 	Clock  limit.Clock
+	// Changed is called after a write, to make the data plane see it.
+	Changed func()
 }
 
 // Register adds the control plane's routes to mux.
@@ -71,6 +77,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /usageplans/{id}", a.getUsagePlan)
 	mux.HandleFunc("GET /usageplans/{id}/keys", a.getUsagePlanKeys)
 	mux.HandleFunc("GET /usageplans/{id}/usage", a.getUsage)
+	a.registerWrites(mux)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -90,7 +97,10 @@ func epoch(t time.Time) float64 { return float64(t.Unix()) }
 
 func keyJSON(k Key, withValue bool) map[string]any {
 	out := map[string]any{"id": k.ID, "name": k.Name, "enabled": k.Enabled,
-		"createdDate": epoch(k.Created), "lastUpdatedDate": epoch(k.Created), "stageKeys": k.StageKeys}
+		"createdDate": epoch(k.Created), "lastUpdatedDate": epoch(k.Updated), "stageKeys": k.StageKeys}
+	if k.Updated.IsZero() {
+		out["lastUpdatedDate"] = epoch(k.Created)
+	}
 	if out["stageKeys"] == nil {
 		out["stageKeys"] = []string{}
 	}

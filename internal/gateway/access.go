@@ -25,6 +25,9 @@ type Access struct {
 	// KeyValue gives a template key's value: its Value, or the one
 	// generated for it and kept in --data.
 	KeyValue func(k *model.APIKey) (string, error)
+	// Keys holds the keys and plan memberships created at run time
+	// (the control-plane API); nil: none.
+	Keys state.Keys
 }
 
 // AWS's account-level defaults, used for the limits a stage leaves unset.
@@ -58,6 +61,10 @@ type stagePlan struct {
 // the time taken says nothing of a key's value.
 func compileKeys(m *model.Model, t *table, acc *Access) error {
 	for _, up := range m.UsagePlans {
+		keys, err := planKeys(m, up, acc)
+		if err != nil {
+			return err
+		}
 		for _, ps := range up.Stages {
 			a := t.apis[ps.API.ID]
 			if a == nil || a.stages[ps.Stage] == nil {
@@ -65,15 +72,8 @@ func compileKeys(m *model.Model, t *table, acc *Access) error {
 			}
 			st := a.stages[ps.Stage]
 			sp := &stagePlan{id: up.ID, throttle: up.Throttle, methods: ps.Methods, quota: up.Quota}
-			for _, k := range up.Keys {
-				if acc == nil || acc.KeyValue == nil {
-					return fmt.Errorf("API keys need apigw's state (--data)")
-				}
-				value, err := acc.KeyValue(k)
-				if err != nil {
-					return fmt.Errorf("%s: %v", k.LogicalID, err)
-				}
-				sk := &stageKey{id: k.ID, value: value, enabled: k.Enabled, plan: sp,
+			for _, k := range keys {
+				sk := &stageKey{id: k.ID, value: k.Value, enabled: k.Enabled, plan: sp,
 					bucket: "plan|" + up.ID + "|" + k.ID, methodBuckets: map[string]string{}}
 				for mk := range ps.Methods {
 					sk.methodBuckets[mk] = sk.bucket + "|" + mk
@@ -81,11 +81,61 @@ func compileKeys(m *model.Model, t *table, acc *Access) error {
 				if st.keys == nil {
 					st.keys = map[[32]byte]*stageKey{}
 				}
-				st.keys[sha256.Sum256([]byte(value))] = sk
+				st.keys[sha256.Sum256([]byte(k.Value))] = sk
 			}
 		}
 	}
 	return nil
+}
+
+// planKeys are a plan's keys with their values: the template's, and those
+// the control-plane API added (run-time keys, or template keys added to
+// the plan at run time).
+func planKeys(m *model.Model, up *model.UsagePlan, acc *Access) ([]state.APIKey, error) {
+	var out []state.APIKey
+	seen := map[string]bool{}
+	byID := map[string]*model.APIKey{}
+	for _, k := range m.APIKeys {
+		byID[k.ID] = k
+	}
+	add := func(k *model.APIKey) error {
+		if seen[k.ID] {
+			return nil
+		}
+		if acc == nil || acc.KeyValue == nil {
+			return fmt.Errorf("API keys need apigw's state (--data)")
+		}
+		value, err := acc.KeyValue(k)
+		if err != nil {
+			return fmt.Errorf("%s: %v", k.LogicalID, err)
+		}
+		seen[k.ID] = true
+		out = append(out, state.APIKey{ID: k.ID, Value: value, Enabled: k.Enabled})
+		return nil
+	}
+	for _, k := range up.Keys {
+		if err := add(k); err != nil {
+			return nil, err
+		}
+	}
+	if acc == nil || acc.Keys == nil {
+		return out, nil
+	}
+	for _, id := range acc.Keys.PlanKeys(up.ID) {
+		if k := byID[id]; k != nil {
+			if err := add(k); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		for _, rk := range acc.Keys.Keys() {
+			if rk.ID == id && !seen[id] {
+				seen[id] = true
+				out = append(out, rk)
+			}
+		}
+	}
+	return out, nil
 }
 
 // apiKeyHeader is the header a client sends its key in (ApiKeySourceType
