@@ -213,12 +213,12 @@ func brokenCases(t *testing.T) []brokenCase {
 			words: []string{"Deployment", "CacheClusterEnabled"},
 		},
 		{
-			// apigw does not verify Cognito tokens yet, so it refuses the
+			// apigw does not run Lambda authorizers yet, so it refuses the
 			// method rather than serve it open (DESIGN.md: fail closed).
-			name:    "AuthorizationType COGNITO_USER_POOLS",
-			content: brokenHead + strings.Replace(goodMethod, "AuthorizationType: NONE", "AuthorizationType: COGNITO_USER_POOLS", 1) + goodDeployment,
-			lines:   at("AuthorizationType: COGNITO_USER_POOLS"),
-			words:   []string{"UsersGet", "AuthorizationType", "COGNITO_USER_POOLS"},
+			name:    "AuthorizationType CUSTOM",
+			content: brokenHead + strings.Replace(goodMethod, "AuthorizationType: NONE", "AuthorizationType: CUSTOM", 1) + goodDeployment,
+			lines:   at("AuthorizationType: CUSTOM"),
+			words:   []string{"UsersGet", "AuthorizationType", "CUSTOM"},
 		},
 		{
 			name: "unsupported resource type",

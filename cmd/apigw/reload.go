@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apigw/apigw/internal/auth/cognito"
 	"github.com/apigw/apigw/internal/controlplane"
 	"github.com/apigw/apigw/internal/gateway"
 	"github.com/apigw/apigw/internal/lambda"
@@ -36,6 +37,7 @@ type server struct {
 	last    reloadStatus
 	model   *model.Model // the current generation's
 	deps    gateway.Deps // and what it was compiled with
+	issuers map[string]*cognito.Issuer
 	started time.Time
 }
 
@@ -128,7 +130,7 @@ func (s *server) install(b *built, why string) int {
 	b.plan.Commit()
 	s.gw.Swap(b.gen)
 	s.mu.Lock()
-	s.model, s.deps = b.model, b.deps
+	s.model, s.deps, s.issuers = b.model, b.deps, b.issuers
 	s.number++
 	n := s.number
 	s.last = reloadStatus{Generation: n, OK: true, At: time.Now().UTC(), Errors: []string{}}
@@ -186,6 +188,23 @@ func (s *server) recompile() {
 		return
 	}
 	s.gw.Swap(gen)
+}
+
+// handleUserPool serves a local user-pool issuer's endpoint (CONTRACT.md):
+// the tokens of POST /userpools/{LogicalId}/tokens, its JWKS.
+func (s *server) handleUserPool(h func(*cognito.Issuer) http.Handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		iss := s.issuers[r.PathValue("id")]
+		s.mu.Unlock()
+		if iss == nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			json.NewEncoder(w).Encode(map[string]string{"message": "no local user pool " + r.PathValue("id") + " (an AWS::Cognito::UserPool of the template without a --config issuer)"})
+			return
+		}
+		h(iss).ServeHTTP(w, r)
+	}
 }
 
 // setWatched watches the template, the config file, and the included

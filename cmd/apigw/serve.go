@@ -7,15 +7,18 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/apigw/apigw/internal/admin"
+	"github.com/apigw/apigw/internal/auth/cognito"
 	"github.com/apigw/apigw/internal/auth/sigv4"
 	"github.com/apigw/apigw/internal/config"
 	"github.com/apigw/apigw/internal/controlplane"
@@ -63,21 +66,19 @@ func load(o *options) (*loaded, error) {
 		return nil, err
 	}
 	l := &loaded{model: m, cfg: cfg, notes: m.Notes, includes: tpl.Includes}
-	for name := range cfg.UserPools {
-		l.notes = append(l.notes, fmt.Sprintf("config userPools.%s: user-pool authorizers are not enforced yet", name))
-	}
 	return l, nil
 }
 
 // built is one template load compiled for the data plane and the Lambda
 // runtime, not yet swapped in.
 type built struct {
-	gen   *gateway.Generation
-	plan  *lambda.Plan
-	notes []string
-	paths []string // included files and local code, whose changes reload
-	model *model.Model
-	deps  gateway.Deps
+	gen     *gateway.Generation
+	plan    *lambda.Plan
+	notes   []string
+	paths   []string // included files and local code, whose changes reload
+	model   *model.Model
+	deps    gateway.Deps
+	issuers map[string]*cognito.Issuer // local user-pool issuers by logical ID
 }
 
 // shared is the state that outlives generations: token buckets, and the
@@ -91,10 +92,55 @@ type shared struct {
 	// --iam-credentials, the Invoke API (lambda); without the flag iam has
 	// no identity (every AWS_IAM call is refused) and invoke is nil.
 	iam, invoke *sigv4.Verifier
+
+	// Cognito: the local issuers' keys live in issuerDir; remote JWKS
+	// are kept by issuer URL across reloads.
+	issuerDir  string
+	remoteMu   sync.Mutex
+	remoteKeys map[string]*cognito.RemoteKeys
+}
+
+// userPools gives each of the model's user pools its token verifier: the
+// local issuer (its key in issuerDir), or the --config issuer. issuers are
+// the local ones, by logical ID, for the admin endpoints.
+func (st *shared) userPools(m *model.Model, cfg config.Config, region string) (verifiers map[string]*cognito.Verifier, issuers map[string]*cognito.Issuer, err error) {
+	verifiers, issuers = map[string]*cognito.Verifier{}, map[string]*cognito.Issuer{}
+	declared := map[string]bool{}
+	for _, up := range m.UserPools {
+		declared[up.LogicalID] = true
+		if ext, ok := cfg.UserPools[up.LogicalID]; ok {
+			st.remoteMu.Lock()
+			keys := st.remoteKeys[ext.Issuer]
+			if keys == nil {
+				keys, err = cognito.NewRemoteKeys(ext.Issuer, cognito.RemoteOptions{})
+				if err != nil {
+					st.remoteMu.Unlock()
+					return nil, nil, fmt.Errorf("config userPools.%s.issuer: %v", up.LogicalID, err)
+				}
+				st.remoteKeys[ext.Issuer] = keys
+			}
+			st.remoteMu.Unlock()
+			verifiers[up.ID] = cognito.NewVerifier(ext.Issuer, keys, ext.Audiences, nil)
+			continue
+		}
+		iss, err := cognito.NewIssuer(st.issuerDir, up.ID, region, up.ClientIDs, nil)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s (AWS::Cognito::UserPool): its local issuer: %v", up.LogicalID, err)
+		}
+		issuers[up.LogicalID] = iss
+		verifiers[up.ID] = cognito.NewVerifier(iss.URL(), iss, up.ClientIDs, nil)
+	}
+	for name := range cfg.UserPools {
+		if !declared[name] {
+			return nil, nil, fmt.Errorf("config userPools.%s: the template declares no AWS::Cognito::UserPool %s", name, name)
+		}
+	}
+	return verifiers, issuers, nil
 }
 
 func newShared(o *options, store *state.Store) (*shared, error) {
-	st := &shared{clock: limit.System, buckets: limit.NewBuckets(limit.System), store: store}
+	st := &shared{clock: limit.System, buckets: limit.NewBuckets(limit.System), store: store,
+		issuerDir: filepath.Join(o.data, "userpools"), remoteKeys: map[string]*cognito.RemoteKeys{}}
 	var creds map[string]sigv4.Credentials
 	if o.iamCredentials != "" {
 		var err error
@@ -138,14 +184,19 @@ func build(o *options, logger *slog.Logger, rt *lambda.Runtime, st *shared, prev
 	}
 	fns := plan.Functions()
 	invokeAPI := &lambda.InvokeAPI{Functions: fns, Region: o.region, AccountID: o.accountID, Logger: logger, Verifier: st.invoke}
+	pools, issuers, err := st.userPools(l.model, l.cfg, o.region)
+	if err != nil {
+		plan.Abort()
+		return nil, err
+	}
 	deps := gateway.Deps{Logger: logger, Invoker: fns, Region: o.region, Account: o.accountID,
-		Extra: []gateway.Extra{{Match: invokeAPI.Match, Handler: invokeAPI.Handle}}, Access: access, IAM: st.iam}
+		Extra: []gateway.Extra{{Match: invokeAPI.Match, Handler: invokeAPI.Handle}}, Access: access, IAM: st.iam, UserPools: pools}
 	gen, err := gateway.Compile(l.model, deps, prev)
 	if err != nil {
 		plan.Abort()
 		return nil, err
 	}
-	b := &built{gen: gen, plan: plan, notes: append(l.notes, notes...), paths: l.includes, model: l.model, deps: deps}
+	b := &built{gen: gen, plan: plan, notes: append(l.notes, notes...), paths: l.includes, model: l.model, deps: deps, issuers: issuers}
 	for _, f := range l.model.Functions {
 		if f.Code.Path != "" {
 			b.paths = append(b.paths, f.Code.Path)
@@ -272,6 +323,13 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer st.store.Close()
+	// validate writes nothing to --data: local issuers' keys go to a
+	// temporary folder.
+	if st.issuerDir, err = os.MkdirTemp("", "apigw-userpools-"); err != nil {
+		fmt.Fprintf(stderr, "apigw validate: %v\n", err)
+		return 1
+	}
+	defer os.RemoveAll(st.issuerDir)
 	b, err := build(o, logger, rt, st, nil)
 	if err != nil {
 		printErrors(stderr, err)
@@ -390,6 +448,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	registerMetrics(adm.Registry, g.Stats())
 	adm.Mux.HandleFunc("POST /reload", srvState.handleReload)
 	adm.Mux.HandleFunc("GET /reload", srvState.handleReloadStatus)
+	adm.Mux.HandleFunc("POST /userpools/{id}/tokens", srvState.handleUserPool(func(i *cognito.Issuer) http.Handler { return i.TokenHandler() }))
+	adm.Mux.HandleFunc("GET /userpools/{id}/.well-known/jwks.json", srvState.handleUserPool(func(i *cognito.Issuer) http.Handler { return i.JWKSHandler() }))
 	(&controlplane.API{View: srvState.controlView, Quotas: st.store, Keys: st.store, Clock: st.clock, Changed: srvState.recompile}).Register(adm.Mux)
 
 	if !o.noWatch {

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/apigw/apigw/internal/auth/cognito"
 	"github.com/apigw/apigw/internal/auth/sigv4"
 	"github.com/apigw/apigw/internal/lambda"
 	"github.com/apigw/apigw/internal/memtrim"
@@ -48,6 +49,9 @@ type Deps struct {
 	// IAM verifies AWS_IAM methods' signatures (--iam-credentials); nil
 	// refuses every call to them.
 	IAM *sigv4.Verifier
+	// UserPools verify the tokens of COGNITO_USER_POOLS methods, by pool
+	// id; a pool without one refuses every token.
+	UserPools map[string]*cognito.Verifier
 }
 
 // Extra is a data-plane handler outside the API routes.
@@ -239,18 +243,19 @@ func isHex(c byte) bool {
 
 // Call is one request on its way through the pipeline.
 type Call struct {
-	ctx       *fasthttp.RequestCtx
-	start     time.Time
-	requestID string
-	apigwID   [16]byte
-	gen       *Generation
-	stage     *stage
-	method    *method
-	apiKey    *stageKey       // the request's API key, when its method needs one
-	identity  *sigv4.Identity // the caller of an AWS_IAM method
-	rawPath   string          // the request target's path, as sent
-	fullPath  string          // with the stage, as sent (leading slashes folded)
-	path      string          // without the stage, as sent
-	rawQuery  string
-	params    router.Params
+	ctx        *fasthttp.RequestCtx
+	start      time.Time
+	requestID  string
+	apigwID    [16]byte
+	gen        *Generation
+	stage      *stage
+	method     *method
+	apiKey     *stageKey       // the request's API key, when its method needs one
+	identity   *sigv4.Identity // the caller of an AWS_IAM method
+	authorizer map[string]any  // requestContext.authorizer (Cognito claims)
+	rawPath    string          // the request target's path, as sent
+	fullPath   string          // with the stage, as sent (leading slashes folded)
+	path       string          // without the stage, as sent
+	rawQuery   string
+	params     router.Params
 }

@@ -112,6 +112,9 @@ func (l *lambdaProxy) Serve(c *Call) *Error {
 	if k := c.apiKey; k != nil {
 		r.Context.Identity.APIKey, r.Context.Identity.APIKeyID = k.value, k.id
 	}
+	if c.authorizer != nil {
+		r.Context.Authorizer = c.authorizer
+	}
 	if id := c.identity; id != nil {
 		ri := &r.Context.Identity
 		ri.AccessKey, ri.AccountID, ri.Caller, ri.User, ri.UserArn = id.AccessKey, id.AccountID, id.Caller, id.User, id.UserARN

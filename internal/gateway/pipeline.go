@@ -18,7 +18,7 @@ import (
 //	API and stage    selectStage: Host {apiId}.execute-api.localhost, else the stage name
 //	route            route: resource tree lookup, method (ANY), method ARN limit
 //	--- per method: the chain compiled by buildChain, methodStages in order ---
-//	authorizer       iam.go: AWS_IAM (SigV4); COGNITO_USER_POOLS, CUSTOM to come
+//	authorizer       iam.go: AWS_IAM (SigV4); cognito.go: COGNITO_USER_POOLS; CUSTOM to come
 //	API key          access.go: x-api-key of a usage plan of the stage, else 403
 //	throttle         access.go: usage plan (method, plan), stage method settings, account
 //	quota            access.go: the key's quota in its usage plan
@@ -49,7 +49,8 @@ func methodStages(deps *Deps) []methodStage {
 	acc := deps.Access
 	return []methodStage{
 		{"authorizer: AWS_IAM", iamStage(deps.IAM)},
-		// authorizers COGNITO_USER_POOLS and CUSTOM (issue 14, to come)
+		{"authorizer: COGNITO_USER_POOLS", cognitoStage(deps.UserPools)},
+		// authorizer CUSTOM: Lambda authorizers (issue 14, to come)
 		{"api key", apiKeyStage},
 		{"throttle", throttleStage(acc)},
 		{"quota", quotaStage(acc)},

@@ -111,6 +111,12 @@ func decode(tpl *template.Template, opts Options) (*Model, template.ErrorList) {
 	for _, r := range byType["AWS::Lambda::Function"] {
 		b.function(r)
 	}
+	for _, r := range byType["AWS::Cognito::UserPool"] {
+		b.userPool(r)
+	}
+	for _, r := range byType["AWS::Cognito::UserPoolClient"] {
+		b.userPoolClient(r)
+	}
 	for _, r := range byType["AWS::ApiGateway::RestApi"] {
 		b.restAPI(r)
 	}
@@ -123,6 +129,9 @@ func decode(tpl *template.Template, opts Options) (*Model, template.ErrorList) {
 	}
 	for _, r := range byType["AWS::ApiGateway::Stage"] {
 		b.stage(r)
+	}
+	for _, r := range byType["AWS::ApiGateway::Authorizer"] {
+		b.authorizer(r)
 	}
 	for _, r := range byType["AWS::ApiGateway::ApiKey"] {
 		b.apiKey(r)
@@ -823,13 +832,10 @@ func (b *builder) stageNotes(id string, caching bool, accessLog, tracing bool) {
 
 // noteAccepted records the resources apigw accepts without serving them.
 func (b *builder) noteAccepted(byType map[string][]*template.Resource) {
-	for _, r := range byType["AWS::ApiGateway::Authorizer"] {
-		b.note("%s (AWS::ApiGateway::Authorizer): authorizers are not enforced yet (methods that use one are refused)", r.LogicalID)
-	}
 	for _, r := range byType["AWS::ApiGateway::GatewayResponse"] {
 		b.note("%s (AWS::ApiGateway::GatewayResponse): custom gateway responses are not applied yet: errors have API Gateway's default bodies and headers", r.LogicalID)
 	}
-	for _, typ := range []string{"AWS::ApiGateway::RequestValidator", "AWS::ApiGateway::Model", "AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Lambda::Version"} {
+	for _, typ := range []string{"AWS::ApiGateway::RequestValidator", "AWS::ApiGateway::Model", "AWS::Lambda::Version"} {
 		for _, r := range byType[typ] {
 			b.note("%s (%s): accepted, not served", r.LogicalID, typ)
 		}

@@ -28,6 +28,10 @@ type Model struct {
 	// APIKeys and UsagePlans are the template's keys and plans (REST).
 	APIKeys    []*APIKey
 	UsagePlans []*UsagePlan
+	// UserPools and Authorizers are the Cognito user pools and the
+	// REST APIs' authorizers.
+	UserPools   []*UserPool
+	Authorizers []*Authorizer
 	// Notes are things the template declares that apigw accepts but does not
 	// act on (yet); validate prints them and serve logs them.
 	Notes []string
@@ -110,6 +114,7 @@ type Method struct {
 	// reaches the gateway unprotected.
 	AuthorizationType   string
 	AuthorizerID        string
+	Authorizer          *Authorizer // linked by Validate for COGNITO_USER_POOLS
 	AuthorizationScopes []string
 	// APIKeyRequired: the method needs an API key of a usage plan of its
 	// stage. RequestValidatorID is refused by Validate (not enforced yet).

@@ -1,0 +1,193 @@
+package model
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/apigw/apigw/internal/template"
+)
+
+// UserPool is one AWS::Cognito::UserPool with its app clients.
+type UserPool struct {
+	LogicalID string
+	ID        string // what !Ref returns: REGION_XXXXXXXXX
+	ARN       string
+	Name      string
+	ClientIDs []string // its AWS::Cognito::UserPoolClients, in template order
+	Line, Col int
+	File      string
+}
+
+// Authorizer is one AWS::ApiGateway::Authorizer.
+type Authorizer struct {
+	LogicalID string
+	ID        string // what !Ref returns
+	API       *RestAPI
+	Name      string
+	Type      string // COGNITO_USER_POOLS, TOKEN, REQUEST
+	// ProviderARNs are the user pools a COGNITO_USER_POOLS authorizer
+	// trusts; Pools those of them the template declares (by ARN).
+	ProviderARNs []string
+	Pools        []*UserPool
+	// IdentitySource as declared ("method.request.header.Authorization");
+	// IdentityHeader is the header it names, when it names one.
+	IdentitySource, IdentityHeader string
+	IdentityValidationExpression   string
+	IdentityValidation             *regexp.Regexp
+	Line, Col                      int
+	File                           string
+	Props                          Props
+}
+
+type cfnAuthorizer struct {
+	AuthType                     string   `cfn:"AuthType"`
+	AuthorizerCredentials        string   `cfn:"AuthorizerCredentials"`
+	AuthorizerResultTtlInSeconds *int     `cfn:"AuthorizerResultTtlInSeconds"`
+	AuthorizerUri                string   `cfn:"AuthorizerUri"`
+	IdentitySource               string   `cfn:"IdentitySource"`
+	IdentityValidationExpression string   `cfn:"IdentityValidationExpression"`
+	Name                         string   `cfn:"Name,required"`
+	ProviderARNs                 []string `cfn:"ProviderARNs"`
+	RestApiId                    string   `cfn:"RestApiId,required"`
+	Type                         string   `cfn:"Type,required"`
+}
+
+// UserPoolID is what !Ref of an AWS::Cognito::UserPool returns.
+func UserPoolID(region, logicalID string) string {
+	return region + "_" + strings.ToUpper(shortID("userpool/"+logicalID, 9))
+}
+
+// UserPoolClientID is what !Ref of an AWS::Cognito::UserPoolClient returns.
+func UserPoolClientID(logicalID string) string { return shortID("client/"+logicalID, 26) }
+
+// AuthorizerID is what !Ref of an AWS::ApiGateway::Authorizer returns.
+func AuthorizerID(logicalID string) string { return shortID("authorizer/"+logicalID, 6) }
+
+// userPool reads what serving needs of a user pool: its id. Its many other
+// properties (sign-in, MFA, e-mail, ...) change nothing apigw serves and are
+// not checked.
+func (b *builder) userPool(r *template.Resource) {
+	name := ""
+	if v := r.Properties.Get("UserPoolName"); v != nil && v.IsScalar() {
+		name = v.Str
+	}
+	region := cmpOr(b.opts.Region, "us-east-1")
+	account := cmpOr(b.opts.AccountID, "123456789012")
+	id := UserPoolID(region, r.LogicalID)
+	b.m.UserPools = append(b.m.UserPools, &UserPool{LogicalID: r.LogicalID, ID: id, Name: name,
+		ARN:  fmt.Sprintf("arn:%s:cognito-idp:%s:%s:userpool/%s", Partition(region), region, account, id),
+		Line: r.Line, Col: r.Col, File: r.File})
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// userPoolClient links an app client to its pool; its other properties
+// (OAuth flows, secrets, ...) are not checked.
+func (b *builder) userPoolClient(r *template.Resource) {
+	v := r.Properties.Get("UserPoolId")
+	if v == nil || !v.IsScalar() {
+		b.errAt(r, Prop{Path: "Properties.UserPoolId", Pos: propsPos(r)}, "required property UserPoolId is missing")
+		return
+	}
+	for _, up := range b.m.UserPools {
+		if up.ID == v.Str {
+			up.ClientIDs = append(up.ClientIDs, UserPoolClientID(r.LogicalID))
+			return
+		}
+	}
+	b.errAt(r, Prop{Path: "Properties.UserPoolId", Pos: Pos{Line: v.Line, Col: v.Col, File: r.File}}, "%q is not a UserPool of this template (use !Ref of an AWS::Cognito::UserPool)", v.Str)
+}
+
+var headerSource = regexp.MustCompile(`^method\.request\.header\.([!#$%&'*+\-.^_` + "`" + `|~0-9A-Za-z]+)$`)
+
+func (b *builder) authorizer(r *template.Resource) {
+	var p cfnAuthorizer
+	props := b.decode(r, &p)
+	at := func(name string) Prop { return props.At(name, rpos(r)) }
+	api := b.apiRef(r, props, "RestApiId")
+	if api == nil {
+		return
+	}
+	a := &Authorizer{LogicalID: r.LogicalID, ID: AuthorizerID(r.LogicalID), API: api, Name: p.Name, Type: p.Type,
+		ProviderARNs: p.ProviderARNs, IdentitySource: p.IdentitySource, IdentityValidationExpression: p.IdentityValidationExpression,
+		Line: r.Line, Col: r.Col, File: r.File, Props: props}
+	if m := headerSource.FindStringSubmatch(p.IdentitySource); m != nil {
+		a.IdentityHeader = m[1]
+	}
+	if p.IdentityValidationExpression != "" {
+		re, err := regexp.Compile("^(?:" + p.IdentityValidationExpression + ")$")
+		if err != nil {
+			b.errAt(r, at("IdentityValidationExpression"), "not a regular expression: %v", err)
+		}
+		a.IdentityValidation = re
+	}
+	for _, arn := range p.ProviderARNs {
+		for _, up := range b.m.UserPools {
+			if up.ARN == arn {
+				a.Pools = append(a.Pools, up)
+			}
+		}
+	}
+	b.m.Authorizers = append(b.m.Authorizers, a)
+}
+
+// authorizers links methods to their authorizers and checks what apigw can
+// enforce: Cognito authorizers over user pools of the template, with a
+// header identity source. Lambda authorizers are refused for now.
+func (v *validator) authorizers() {
+	byID := map[string]*Authorizer{}
+	for _, a := range v.m.Authorizers {
+		byID[a.ID] = a
+		pos := Pos{Line: a.Line, Col: a.Col, File: a.File}
+		switch a.Type {
+		case "COGNITO_USER_POOLS":
+			if len(a.ProviderARNs) == 0 {
+				v.errAt(a.LogicalID, a.Props, pos, "ProviderARNs", "a COGNITO_USER_POOLS authorizer needs ProviderARNs")
+			}
+			for i, arn := range a.ProviderARNs {
+				found := false
+				for _, up := range a.Pools {
+					found = found || up.ARN == arn
+				}
+				if !found {
+					v.errAt(a.LogicalID, a.Props, pos, fmt.Sprintf("ProviderARNs[%d]", i),
+						"%q is not a user pool of this template: apigw verifies tokens of the template's AWS::Cognito::UserPools (with a local issuer, or the --config userPools issuer)", arn)
+				}
+			}
+			if a.IdentityHeader == "" {
+				v.errAt(a.LogicalID, a.Props, pos, "IdentitySource", "a COGNITO_USER_POOLS authorizer reads the token from a header: method.request.header.NAME, not %q", a.IdentitySource)
+			}
+		case "TOKEN", "REQUEST":
+			v.errAt(a.LogicalID, a.Props, pos, "Type", "Lambda authorizers (%s) are not run yet; apigw refuses the API rather than serve its methods unauthorized", a.Type)
+		default:
+			v.errAt(a.LogicalID, a.Props, pos, "Type", "%q is not an authorizer type (COGNITO_USER_POOLS, TOKEN or REQUEST)", a.Type)
+		}
+	}
+	for _, api := range v.m.RestAPIs {
+		for _, m := range api.Methods {
+			if m.AuthorizationType != "COGNITO_USER_POOLS" {
+				continue
+			}
+			pos := Pos{Line: m.Line, Col: m.Col, File: m.File}
+			a := byID[m.AuthorizerID]
+			switch {
+			case m.AuthorizerID == "":
+				v.errAt(m.LogicalID, m.Props, pos, "AuthorizerId", "a COGNITO_USER_POOLS method needs an AuthorizerId")
+			case a == nil:
+				v.errAt(m.LogicalID, m.Props, pos, "AuthorizerId", "%q is not an Authorizer of this template (use !Ref of an AWS::ApiGateway::Authorizer)", m.AuthorizerID)
+			case a.API != api:
+				v.errAt(m.LogicalID, m.Props, pos, "AuthorizerId", "authorizer %s belongs to %s, not %s", a.LogicalID, a.API.LogicalID, api.LogicalID)
+			case a.Type != "COGNITO_USER_POOLS":
+				v.errAt(m.LogicalID, m.Props, pos, "AuthorizerId", "authorizer %s is of type %s, not COGNITO_USER_POOLS", a.LogicalID, a.Type)
+			default:
+				m.Authorizer = a
+			}
+		}
+	}
+}
