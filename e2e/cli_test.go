@@ -213,12 +213,12 @@ func brokenCases(t *testing.T) []brokenCase {
 			words: []string{"Deployment", "CacheClusterEnabled"},
 		},
 		{
-			// apigw does not run Lambda authorizers yet, so it refuses the
-			// method rather than serve it open (DESIGN.md: fail closed).
-			name:    "AuthorizationType CUSTOM",
-			content: brokenHead + strings.Replace(goodMethod, "AuthorizationType: NONE", "AuthorizationType: CUSTOM", 1) + goodDeployment,
-			lines:   at("AuthorizationType: CUSTOM"),
-			words:   []string{"UsersGet", "AuthorizationType", "CUSTOM"},
+			// A method whose authorizer is not there is refused rather than
+			// served open (DESIGN.md: fail closed).
+			name:    "AuthorizationType CUSTOM with an unknown authorizer",
+			content: brokenHead + strings.Replace(goodMethod, "AuthorizationType: NONE", "AuthorizationType: CUSTOM\n      AuthorizerId: nope", 1) + goodDeployment,
+			lines:   at("AuthorizerId: nope"),
+			words:   []string{"UsersGet", "AuthorizerId", "is not an Authorizer of this template"},
 		},
 		{
 			name: "unsupported resource type",

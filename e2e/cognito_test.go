@@ -217,7 +217,7 @@ func TestCognitoTemplateErrors(t *testing.T) {
 	cases := []struct{ name, edit, want string }{
 		{"a method without AuthorizerId", strings.Replace(cognitoScopesTemplate, "      AuthorizerId: !Ref Auth\n", "", 1), "a COGNITO_USER_POOLS method needs an AuthorizerId"},
 		{"a pool of another account", strings.Replace(cognitoScopesTemplate, "ProviderARNs: [!GetAtt Pool.Arn]", "ProviderARNs: ['arn:aws:cognito-idp:us-east-1:999999999999:userpool/us-east-1_abc']", 1), "is not a user pool of this template"},
-		{"a Lambda authorizer", strings.Replace(cognitoScopesTemplate, "Type: COGNITO_USER_POOLS, RestApiId", "Type: TOKEN, RestApiId", 1), "Lambda authorizers (TOKEN) are not run yet"},
+		{"a Lambda authorizer for a Cognito method", strings.Replace(cognitoScopesTemplate, "Type: COGNITO_USER_POOLS, RestApiId", "Type: TOKEN, RestApiId", 1), "authorizer Auth is of type TOKEN, not COGNITO_USER_POOLS"},
 		{"a query-string identity source", strings.Replace(cognitoScopesTemplate, "IdentitySource: method.request.header.Authorization", "IdentitySource: method.request.querystring.token", 1), "reads the token from a header"},
 	}
 	for _, c := range cases {

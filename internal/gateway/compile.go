@@ -145,7 +145,7 @@ func compile(m *model.Model, gen *Generation) (*table, error) {
 	if err := compileKeys(m, t, gen.deps.Access); err != nil {
 		return nil, err
 	}
-	stages := methodStages(&gen.deps)
+	stages := methodStages(gen)
 	for _, me := range methods {
 		me.chain = buildChain(me, stages)
 	}

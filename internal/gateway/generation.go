@@ -20,6 +20,9 @@ type Generation struct {
 	table   *table
 	deps    Deps
 	clients *clientSet
+	// Lambda authorizers' result caches, made while compiling.
+	authMu      sync.Mutex
+	authorizers map[*model.Authorizer]*authorizerRuntime
 }
 
 var generationSeq atomic.Uint64

@@ -51,17 +51,20 @@ const maxPooledEvent = 256 << 10
 
 var eventBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
-func (l *lambdaProxy) Serve(c *Call) *Error {
+// proxyRequest is the payload format 1.0 request of a call to a method:
+// the Lambda proxy event's content (also a REQUEST authorizer's), with
+// the trace id API Gateway adds.
+func proxyRequest(c *Call, method *model.Method, st *stage, hasParams bool) (lambdaproxy.Request, string) {
 	ctx := c.ctx
 	r := lambdaproxy.Request{
 		HTTPMethod:     string(ctx.Method()),
 		Path:           c.path,
-		Resource:       l.method.Resource.Path,
+		Resource:       method.Resource.Path,
 		RawQuery:       c.rawQuery,
-		StageVariables: l.stageVars,
+		StageVariables: st.vars,
 		Body:           ctx.Request.Body(),
 		HasBody:        len(ctx.Request.Body()) > 0,
-		Base64Body:     matchesBinary(l.stage.api.binaryMediaTypes, ctx.Request.Header.ContentType()),
+		Base64Body:     matchesBinary(st.api.binaryMediaTypes, ctx.Request.Header.ContentType()),
 	}
 	forwardedFor := ""
 	for k, v := range ctx.Request.Header.AllInOrder() {
@@ -76,9 +79,9 @@ func (l *lambdaProxy) Serve(c *Call) *Error {
 	r.Headers = append(r.Headers,
 		lambdaproxy.Header{Name: "X-Amzn-Trace-Id", Value: trace},
 		lambdaproxy.Header{Name: "X-Forwarded-For", Value: forwardedFor + string(appendRemoteIP(nil, ctx))},
-		lambdaproxy.Header{Name: "X-Forwarded-Port", Value: l.stage.api.port(ctx)},
+		lambdaproxy.Header{Name: "X-Forwarded-Port", Value: st.api.port(ctx)},
 		lambdaproxy.Header{Name: "X-Forwarded-Proto", Value: "http"})
-	if l.hasParams {
+	if hasParams {
 		for _, p := range c.params {
 			r.PathParameters = append(r.PathParameters, lambdaproxy.KV{Key: p.Name, Value: p.Value})
 		}
@@ -89,9 +92,9 @@ func (l *lambdaProxy) Serve(c *Call) *Error {
 		prefix = prefix[:i]
 	}
 	r.Context = lambdaproxy.RequestContext{
-		AccountID:         l.stage.api.account,
-		APIID:             l.stage.api.id,
-		DeploymentID:      l.stage.deploymentID,
+		AccountID:         st.api.account,
+		APIID:             st.api.id,
+		DeploymentID:      st.deploymentID,
 		DomainName:        host,
 		DomainPrefix:      prefix,
 		ExtendedRequestID: string(c.apigwID[:]),
@@ -99,10 +102,10 @@ func (l *lambdaProxy) Serve(c *Call) *Error {
 		Path:              c.fullPath,
 		Protocol:          protocol(ctx),
 		RequestID:         c.requestID,
-		ResourceID:        l.method.Resource.ID,
-		ResourcePath:      l.method.Resource.Path,
-		Stage:             l.stage.name,
-		OperationName:     l.operation,
+		ResourceID:        method.Resource.ID,
+		ResourcePath:      method.Resource.Path,
+		Stage:             st.name,
+		OperationName:     method.OperationName,
 		RequestTime:       c.start,
 		Identity: lambdaproxy.Identity{
 			SourceIP:  ctx.RemoteIP().String(),
@@ -119,6 +122,12 @@ func (l *lambdaProxy) Serve(c *Call) *Error {
 		ri := &r.Context.Identity
 		ri.AccessKey, ri.AccountID, ri.Caller, ri.User, ri.UserArn = id.AccessKey, id.AccountID, id.Caller, id.User, id.UserARN
 	}
+	return r, trace
+}
+
+func (l *lambdaProxy) Serve(c *Call) *Error {
+	ctx := c.ctx
+	r, trace := proxyRequest(c, l.method, l.stage, l.hasParams)
 	bp := eventBufPool.Get().(*[]byte)
 	payload := lambdaproxy.AppendEvent((*bp)[:0], &r)
 	defer func() {

@@ -18,7 +18,7 @@ import (
 //	API and stage    selectStage: Host {apiId}.execute-api.localhost, else the stage name
 //	route            route: resource tree lookup, method (ANY), method ARN limit
 //	--- per method: the chain compiled by buildChain, methodStages in order ---
-//	authorizer       iam.go: AWS_IAM (SigV4); cognito.go: COGNITO_USER_POOLS; CUSTOM to come
+//	authorizer       iam.go: AWS_IAM (SigV4); cognito.go: COGNITO_USER_POOLS; custom.go: Lambda (TOKEN, REQUEST)
 //	API key          access.go: x-api-key of a usage plan of the stage, else 403
 //	throttle         access.go: usage plan (method, plan), stage method settings, account
 //	quota            access.go: the key's quota in its usage plan
@@ -45,12 +45,13 @@ type methodStage struct {
 // methodStages are the per-method stages before the integration, in API
 // Gateway's order (the list above). Each capability adds its entry at its
 // place.
-func methodStages(deps *Deps) []methodStage {
+func methodStages(gen *Generation) []methodStage {
+	deps := &gen.deps
 	acc := deps.Access
 	return []methodStage{
 		{"authorizer: AWS_IAM", iamStage(deps.IAM)},
 		{"authorizer: COGNITO_USER_POOLS", cognitoStage(deps.UserPools)},
-		// authorizer CUSTOM: Lambda authorizers (issue 14, to come)
+		{"authorizer: CUSTOM", customStage(gen)},
 		{"api key", apiKeyStage},
 		{"throttle", throttleStage(acc)},
 		{"quota", quotaStage(acc)},

@@ -33,6 +33,11 @@ func Wire(rt *Runtime, m *model.Model, setup Setup) (*Plan, []string, error) {
 			}
 		}
 	}
+	for _, a := range m.Authorizers {
+		if a.Target != nil {
+			used[a.Target] = true
+		}
+	}
 	var signer *Signer
 	for _, ep := range setup.Endpoints {
 		if ep != "" {

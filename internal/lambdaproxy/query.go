@@ -123,3 +123,7 @@ func unhex(c byte) byte {
 		return c - 'a' + 10
 	}
 }
+
+// ParseQuery returns the decoded key/value pairs of a raw query string,
+// as API Gateway reads them into queryStringParameters.
+func ParseQuery(raw string) []KV { return parseQuery(nil, raw) }

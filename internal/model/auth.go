@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
+	"github.com/apigw/apigw/internal/funcref"
 	"github.com/apigw/apigw/internal/template"
 )
 
@@ -35,9 +37,18 @@ type Authorizer struct {
 	IdentitySource, IdentityHeader string
 	IdentityValidationExpression   string
 	IdentityValidation             *regexp.Regexp
-	Line, Col                      int
-	File                           string
-	Props                          Props
+	// Lambda authorizers (TOKEN, REQUEST): the function AuthorizerUri
+	// names (Function as written; Target the template's, or Remote when
+	// --config sends it to an Invoke API), the identity sources, and how
+	// long results are cached (AuthorizerResultTtlInSeconds, default 300).
+	Function        string
+	Target          *Function
+	Remote          bool
+	IdentitySources []IdentitySource
+	TTL             time.Duration
+	Line, Col       int
+	File            string
+	Props           Props
 }
 
 type cfnAuthorizer struct {
@@ -51,6 +62,32 @@ type cfnAuthorizer struct {
 	ProviderARNs                 []string `cfn:"ProviderARNs"`
 	RestApiId                    string   `cfn:"RestApiId,required"`
 	Type                         string   `cfn:"Type,required"`
+}
+
+// IdentitySource is one identity source of a Lambda authorizer.
+type IdentitySource struct {
+	Kind string // "header", "querystring", "stageVariables", "context"
+	Name string
+}
+
+var identitySourceRe = regexp.MustCompile(`^(?:method\.request\.(header|querystring)|(stageVariables)|(context))\.([^\s,]+)$`)
+
+// parseIdentitySources reads a comma-separated IdentitySource.
+func parseIdentitySources(s string) ([]IdentitySource, error) {
+	var out []IdentitySource
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		m := identitySourceRe.FindStringSubmatch(part)
+		if m == nil {
+			return nil, fmt.Errorf("%q is not an identity source (method.request.header.NAME, method.request.querystring.NAME, stageVariables.NAME or context.NAME)", part)
+		}
+		kind := m[1] + m[2] + m[3]
+		out = append(out, IdentitySource{Kind: kind, Name: m[4]})
+	}
+	return out, nil
 }
 
 // UserPoolID is what !Ref of an AWS::Cognito::UserPool returns.
@@ -127,6 +164,28 @@ func (b *builder) authorizer(r *template.Resource) {
 		}
 		a.IdentityValidation = re
 	}
+	if p.Type == "TOKEN" || p.Type == "REQUEST" {
+		a.TTL = 300 * time.Second
+		if p.AuthorizerResultTtlInSeconds != nil {
+			if n := *p.AuthorizerResultTtlInSeconds; n < 0 || n > 3600 {
+				b.errAt(r, at("AuthorizerResultTtlInSeconds"), "must be 0 to 3600, not %d", n)
+			} else {
+				a.TTL = time.Duration(n) * time.Second
+			}
+		}
+		srcs, err := parseIdentitySources(p.IdentitySource)
+		if err != nil {
+			b.errAt(r, at("IdentitySource"), "%v", err)
+		}
+		a.IdentitySources = srcs
+		if fn, err := funcref.InvocationFunction(p.AuthorizerUri); err == nil {
+			a.Function = fn
+			a.Target = b.lookupFunction(fn)
+			a.Remote = b.remoteFunction(fn)
+		} else if p.AuthorizerUri != "" {
+			b.errAt(r, at("AuthorizerUri"), "%v", err)
+		}
+	}
 	for _, arn := range p.ProviderARNs {
 		for _, up := range b.m.UserPools {
 			if up.ARN == arn {
@@ -164,27 +223,47 @@ func (v *validator) authorizers() {
 				v.errAt(a.LogicalID, a.Props, pos, "IdentitySource", "a COGNITO_USER_POOLS authorizer reads the token from a header: method.request.header.NAME, not %q", a.IdentitySource)
 			}
 		case "TOKEN", "REQUEST":
-			v.errAt(a.LogicalID, a.Props, pos, "Type", "Lambda authorizers (%s) are not run yet; apigw refuses the API rather than serve its methods unauthorized", a.Type)
+			switch {
+			case a.Function == "":
+				v.errAt(a.LogicalID, a.Props, pos, "AuthorizerUri", "a Lambda authorizer needs an AuthorizerUri (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations)")
+			case a.Target == nil && !a.Remote:
+				v.errAt(a.LogicalID, a.Props, pos, "AuthorizerUri", "function %q is not declared in the template; declare it, or point --config functions.NAME.endpoint at an Invoke API", a.Function)
+			}
+			if a.Type == "TOKEN" && (len(a.IdentitySources) != 1 || a.IdentitySources[0].Kind != "header") {
+				v.errAt(a.LogicalID, a.Props, pos, "IdentitySource", "a TOKEN authorizer reads one header: method.request.header.NAME")
+			}
+			if a.Type == "REQUEST" && len(a.IdentitySources) == 0 && a.TTL > 0 {
+				v.errAt(a.LogicalID, a.Props, pos, "IdentitySource", "a REQUEST authorizer with caching needs identity sources")
+			}
+			if a.Type == "REQUEST" && a.IdentityValidationExpression != "" {
+				v.errAt(a.LogicalID, a.Props, pos, "IdentityValidationExpression", "only TOKEN authorizers have an IdentityValidationExpression")
+			}
 		default:
 			v.errAt(a.LogicalID, a.Props, pos, "Type", "%q is not an authorizer type (COGNITO_USER_POOLS, TOKEN or REQUEST)", a.Type)
 		}
 	}
 	for _, api := range v.m.RestAPIs {
 		for _, m := range api.Methods {
-			if m.AuthorizationType != "COGNITO_USER_POOLS" {
+			want := ""
+			switch m.AuthorizationType {
+			case "COGNITO_USER_POOLS":
+				want = "COGNITO_USER_POOLS"
+			case "CUSTOM":
+				want = "TOKEN or REQUEST"
+			default:
 				continue
 			}
 			pos := Pos{Line: m.Line, Col: m.Col, File: m.File}
 			a := byID[m.AuthorizerID]
 			switch {
 			case m.AuthorizerID == "":
-				v.errAt(m.LogicalID, m.Props, pos, "AuthorizerId", "a COGNITO_USER_POOLS method needs an AuthorizerId")
+				v.errAt(m.LogicalID, m.Props, pos, "AuthorizerId", "a %s method needs an AuthorizerId", m.AuthorizationType)
 			case a == nil:
 				v.errAt(m.LogicalID, m.Props, pos, "AuthorizerId", "%q is not an Authorizer of this template (use !Ref of an AWS::ApiGateway::Authorizer)", m.AuthorizerID)
 			case a.API != api:
 				v.errAt(m.LogicalID, m.Props, pos, "AuthorizerId", "authorizer %s belongs to %s, not %s", a.LogicalID, a.API.LogicalID, api.LogicalID)
-			case a.Type != "COGNITO_USER_POOLS":
-				v.errAt(m.LogicalID, m.Props, pos, "AuthorizerId", "authorizer %s is of type %s, not COGNITO_USER_POOLS", a.LogicalID, a.Type)
+			case want == "COGNITO_USER_POOLS" && a.Type != want, want != "COGNITO_USER_POOLS" && a.Type != "TOKEN" && a.Type != "REQUEST":
+				v.errAt(m.LogicalID, m.Props, pos, "AuthorizerId", "authorizer %s is of type %s, not %s", a.LogicalID, a.Type, want)
 			default:
 				m.Authorizer = a
 			}

@@ -89,9 +89,9 @@ func TestBuildErrors(t *testing.T) {
       RestApiId: !Ref Api
       ResourceId: !Ref Users
       HttpMethod: GET
-      AuthorizationType: CUSTOM
+      AuthorizationType: BOGUS
       Integration: {Type: MOCK}
-`, []string{"t.yaml:23:7: Get.Properties.AuthorizationType: AuthorizationType CUSTOM is not enforced yet"}},
+`, []string{"t.yaml:23:7: Get.Properties.AuthorizationType: \"BOGUS\" is not an authorization type"}},
 		{"api key from an authorizer refused", strings.Replace(head, "Name: api", "Name: api\n      ApiKeySourceType: AUTHORIZER", 1) + `  Get:
     Type: AWS::ApiGateway::Method
     Properties:

@@ -157,9 +157,7 @@ func (v *validator) method(api *RestAPI, m *Method) {
 	// Fail closed: a method whose access control apigw does not enforce yet
 	// is refused, never served open.
 	switch m.AuthorizationType {
-	case "NONE", "AWS_IAM", "COGNITO_USER_POOLS": // the authorizer is checked by authorizers()
-	case "CUSTOM":
-		fail("AuthorizationType", "AuthorizationType %s is not enforced yet; apigw refuses to serve the method rather than serve it unauthenticated (use NONE to serve it open on purpose)", m.AuthorizationType)
+	case "NONE", "AWS_IAM", "COGNITO_USER_POOLS", "CUSTOM": // the authorizer is checked by authorizers()
 	default:
 		fail("AuthorizationType", "%q is not an authorization type (NONE, AWS_IAM, CUSTOM or COGNITO_USER_POOLS)", m.AuthorizationType)
 	}

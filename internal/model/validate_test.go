@@ -92,9 +92,9 @@ func TestErrorPositions(t *testing.T) {
       RestApiId: !Ref Api
       ResourceId: !Ref Users
       HttpMethod: GET
-      AuthorizationType: CUSTOM
+      AuthorizationType: BOGUS
       Integration: {Type: MOCK}
-`, line: 23, marker: "AuthorizationType", want: "Get.Properties.AuthorizationType: AuthorizationType CUSTOM is not enforced yet"},
+`, line: 23, marker: "AuthorizationType", want: "Get.Properties.AuthorizationType: \"BOGUS\" is not an authorization type"},
 		{name: "missing required property", src: head + `  Part:
     Type: AWS::ApiGateway::Resource
     Properties:
@@ -155,7 +155,7 @@ func TestErrorPositions(t *testing.T) {
       ResourceId: !Ref Users
       HttpMethod: GET
       Fn::Transform: {Name: AWS::Include, Parameters: {Location: integration.yaml}}
-`, files: map[string]string{"integration.yaml": "AuthorizationType: CUSTOM\nIntegration:\n  Type: MOCK\n  Timeout: 5\n"},
+`, files: map[string]string{"integration.yaml": "AuthorizationType: BOGUS\nIntegration:\n  Type: MOCK\n  Timeout: 5\n"},
 			file: "integration.yaml", line: 4, marker: "Timeout", want: "Get.Properties.Integration.Timeout: unknown property Timeout"},
 		{name: "refused AuthorizationType in an included snippet", src: head + `  Get:
     Type: AWS::ApiGateway::Method
@@ -164,8 +164,8 @@ func TestErrorPositions(t *testing.T) {
       ResourceId: !Ref Users
       HttpMethod: GET
       Fn::Transform: {Name: AWS::Include, Parameters: {Location: integration.yaml}}
-`, files: map[string]string{"integration.yaml": "Integration: {Type: MOCK}\nAuthorizationType: CUSTOM\n"},
-			file: "integration.yaml", line: 2, marker: "AuthorizationType", want: "Get.Properties.AuthorizationType: AuthorizationType CUSTOM is not enforced yet"},
+`, files: map[string]string{"integration.yaml": "Integration: {Type: MOCK}\nAuthorizationType: BOGUS\n"},
+			file: "integration.yaml", line: 2, marker: "AuthorizationType", want: "Get.Properties.AuthorizationType: \"BOGUS\" is not an authorization type"},
 		{name: "missing property of Properties included whole", src: head + `  Get:
     Type: AWS::ApiGateway::Method
     Properties:
@@ -281,7 +281,7 @@ func TestDecodeThenValidate(t *testing.T) {
 func TestValidateBuiltModel(t *testing.T) {
 	root := &Resource{ID: "r", Path: "/", Methods: map[string]*Method{}}
 	users := &Resource{ID: "u", LogicalID: "users", Path: "/users", PathPart: "users", Parent: root, Line: 4, Col: 3, Methods: map[string]*Method{}}
-	get := &Method{LogicalID: "getUsers", Line: 7, Col: 5, HTTPMethod: "GET", Resource: users, AuthorizationType: "CUSTOM",
+	get := &Method{LogicalID: "getUsers", Line: 7, Col: 5, HTTPMethod: "GET", Resource: users, AuthorizationType: "BOGUS",
 		Props:       Props{"AuthorizationType": {Path: "paths./users.get.security", Pos: Pos{Line: 9, Col: 7}}},
 		Integration: &Integration{Type: AWSProxy, HTTPMethod: "POST", Timeout: 29 * time.Second, URI: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:nope/invocations"}}
 	users.Methods["GET"] = get
@@ -290,7 +290,7 @@ func TestValidateBuiltModel(t *testing.T) {
 	m := &Model{File: "api.json", RestAPIs: []*RestAPI{api}}
 	err := Validate(m)
 	for _, want := range []string{
-		"api.json:9:7: getUsers.paths./users.get.security: AuthorizationType CUSTOM is not enforced yet",
+		"api.json:9:7: getUsers.paths./users.get.security: \"BOGUS\" is not an authorization type",
 		`api.json:7:5: getUsers.Integration.Uri: function "arn:aws:lambda:us-east-1:123456789012:function:nope" is not declared`,
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
