@@ -157,14 +157,22 @@ func peekCaseInsensitive(h *fasthttp.RequestHeader, name string) []byte {
 var errForbiddenKey = &Error{Type: InvalidAPIKey}
 
 // apiKeyStage checks a method's API key: present, known to the stage
-// (in a usage plan of it), enabled. Otherwise 403 Forbidden.
+// (in a usage plan of it), enabled. Otherwise 403 Forbidden. The key is
+// the x-api-key header's, or with ApiKeySourceType AUTHORIZER the
+// usageIdentifierKey the method's Lambda authorizer returned.
 func apiKeyStage(m *method) func(Handler) Handler {
 	if !m.model.APIKeyRequired {
 		return nil
 	}
+	fromAuthorizer := m.stage.api.model.APIKeySource == "AUTHORIZER"
 	return func(next Handler) Handler {
 		return func(c *Call) *Error {
-			v := peekCaseInsensitive(&c.ctx.Request.Header, apiKeyHeader)
+			var v []byte
+			if fromAuthorizer {
+				v = []byte(c.usageKey)
+			} else {
+				v = peekCaseInsensitive(&c.ctx.Request.Header, apiKeyHeader)
+			}
 			if len(v) == 0 {
 				return errForbiddenKey
 			}

@@ -34,6 +34,7 @@ const maxCachedPolicies = 10000
 // authResult is what an authorizer returned, parsed.
 type authResult struct {
 	principalID string
+	usageKey    string // usageIdentifierKey: the API key, for ApiKeySourceType AUTHORIZER
 	statements  []policyStatement
 	context     map[string]any
 	expires     time.Time
@@ -117,6 +118,7 @@ func customStage(gen *Generation) func(m *method) func(Handler) Handler {
 				}
 				auth["principalId"] = res.principalID
 				c.authorizer = auth
+				c.usageKey = res.usageKey
 				return next(c)
 			}
 		}
@@ -241,7 +243,8 @@ func parseAuthResult(b []byte) (*authResult, error) {
 		PolicyDocument *struct {
 			Statement json.RawMessage
 		} `json:"policyDocument"`
-		Context map[string]any `json:"context"`
+		Context            map[string]any `json:"context"`
+		UsageIdentifierKey string         `json:"usageIdentifierKey"`
 	}
 	if err := json.Unmarshal(b, &out); err != nil {
 		return nil, fmt.Errorf("the output is not a JSON object: %v", err)
@@ -257,7 +260,7 @@ func parseAuthResult(b []byte) (*authResult, error) {
 		}
 		raw = []map[string]any{one}
 	}
-	res := &authResult{context: map[string]any{}}
+	res := &authResult{context: map[string]any{}, usageKey: out.UsageIdentifierKey}
 	switch p := out.PrincipalID.(type) {
 	case string:
 		res.principalID = p

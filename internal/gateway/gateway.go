@@ -252,7 +252,8 @@ type Call struct {
 	method     *method
 	apiKey     *stageKey       // the request's API key, when its method needs one
 	identity   *sigv4.Identity // the caller of an AWS_IAM method
-	authorizer map[string]any  // requestContext.authorizer (Cognito claims)
+	authorizer map[string]any  // requestContext.authorizer (Cognito claims, a Lambda authorizer's context)
+	usageKey   string          // a Lambda authorizer's usageIdentifierKey
 	rawPath    string          // the request target's path, as sent
 	fullPath   string          // with the stage, as sent (leading slashes folded)
 	path       string          // without the stage, as sent

@@ -100,7 +100,7 @@ func TestBuildErrors(t *testing.T) {
       HttpMethod: GET
       ApiKeyRequired: true
       Integration: {Type: MOCK}
-`, []string{"Get.Properties.ApiKeyRequired: the API's keys come from a Lambda authorizer"}},
+`, []string{"Get.Properties.ApiKeyRequired: the API's keys come from a Lambda authorizer (ApiKeySourceType AUTHORIZER), and the method has none"}},
 		{"greedy not last", head + `  Proxy:
     Type: AWS::ApiGateway::Resource
     Properties:

@@ -161,8 +161,8 @@ func (v *validator) method(api *RestAPI, m *Method) {
 	default:
 		fail("AuthorizationType", "%q is not an authorization type (NONE, AWS_IAM, CUSTOM or COGNITO_USER_POOLS)", m.AuthorizationType)
 	}
-	if m.APIKeyRequired && api.APIKeySource == "AUTHORIZER" {
-		fail("ApiKeyRequired", "the API's keys come from a Lambda authorizer (ApiKeySourceType AUTHORIZER), which apigw does not run yet; it refuses to serve the method rather than serve it without its key check")
+	if m.APIKeyRequired && api.APIKeySource == "AUTHORIZER" && m.AuthorizationType != "CUSTOM" {
+		fail("ApiKeyRequired", "the API's keys come from a Lambda authorizer (ApiKeySourceType AUTHORIZER), and the method has none (AuthorizationType %s): no request could carry a key", m.AuthorizationType)
 	}
 	if m.RequestValidatorID != "" {
 		fail("RequestValidatorId", "request validation is not implemented yet; apigw refuses to serve the method rather than pass unvalidated requests")
