@@ -1,6 +1,11 @@
 package gateway
 
-import "testing"
+import (
+	"encoding/json"
+	"strconv"
+	"testing"
+	"time"
+)
 
 func TestGlobMatch(t *testing.T) {
 	for _, c := range []struct {
@@ -54,5 +59,26 @@ func TestAuthResult(t *testing.T) {
 	r, _ := parseAuthResult([]byte(`{"principalId":7,"policyDocument":{"Statement":[{"Action":"*","Effect":"Allow","Resource":"*"}]},"context":{"n":1,"b":true,"s":"x"}}`))
 	if r.principalID != "7" || r.context["n"] != "1" || r.context["b"] != "true" || r.context["s"] != "x" {
 		t.Errorf("principal and context stringified: %+v", r)
+	}
+}
+
+func TestTokenCache(t *testing.T) {
+	tc := &tokenCache{m: map[string]tokenEntry{}}
+	auth := map[string]any{"claims": map[string]string{"sub": "u"}}
+	now := time.Now()
+	tc.put("fresh", auth, map[string]any{"exp": json.Number(strconv.FormatInt(now.Add(time.Hour).Unix(), 10))})
+	tc.put("expired", auth, map[string]any{"exp": float64(now.Add(-time.Second).Unix())})
+	tc.put("no exp", auth, map[string]any{})
+	if _, ok := tc.get([]byte("fresh")); !ok {
+		t.Error("a fresh token is not cached")
+	}
+	if _, ok := tc.get([]byte("expired")); ok {
+		t.Error("an expired token came from the cache")
+	}
+	if e := tc.m["no exp"]; e.expires.After(now.Add(tokenCacheTTL + time.Second)) {
+		t.Errorf("an entry outlives the cache TTL: %v", e.expires)
+	}
+	if _, ok := tc.get([]byte("unknown")); ok {
+		t.Error("an unknown token came from the cache")
 	}
 }
