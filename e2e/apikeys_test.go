@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
@@ -336,4 +338,53 @@ func TestControlPlaneKeys(t *testing.T) {
 	if out, err := awsAdminErr(t, in, "apigateway", "get-api-key", "--api-key", "nope"); err == nil || !strings.Contains(out, "NotFoundException") {
 		t.Errorf("an unknown key: %v %s", err, out)
 	}
+}
+
+// TestThrottleAccuracy: under steady load from several connections, a
+// plan's token bucket lets through its burst and then its rate: within 10%
+// of burst + rate x seconds.
+func TestThrottleAccuracy(t *testing.T) {
+	tpl := strings.NewReplacer("Throttle: {RateLimit: 5, BurstLimit: 10}", "Throttle: {RateLimit: 40, BurstLimit: 20}",
+		"Quota: {Limit: 25, Period: DAY}", "Quota: {Limit: 1000000, Period: DAY}").Replace(accessTemplate)
+	in := startAPIGW(t, writeFile(t, "accuracy.yaml", tpl))
+	const workers = 4
+	const run = 3 * time.Second
+	start := time.Now()
+	deadline := start.Add(run)
+	counts := make(chan [2]int, workers)
+	for range workers {
+		go func() {
+			client := &http.Client{Transport: &http.Transport{}}
+			ok, throttled := 0, 0
+			for time.Now().Before(deadline) {
+				r, _ := http.NewRequest("GET", in.URL("/prod/limited"), nil)
+				r.Header.Set("x-api-key", goodKey)
+				resp, err := client.Do(r)
+				if err != nil {
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				switch resp.StatusCode {
+				case 200:
+					ok++
+				case 429:
+					throttled++
+				}
+			}
+			counts <- [2]int{ok, throttled}
+		}()
+	}
+	ok, throttled := 0, 0
+	for range workers {
+		c := <-counts
+		ok += c[0]
+		throttled += c[1]
+	}
+	elapsed := time.Since(start).Seconds()
+	want := 20 + 40*elapsed
+	if float64(ok) < want*0.9 || float64(ok) > want*1.1 || throttled == 0 {
+		t.Errorf("%d requests passed and %d were throttled in %.2f s; want %.0f passed (burst 20 + 40/s), within 10%%", ok, throttled, elapsed, want)
+	}
+	t.Logf("%d passed, %d throttled in %.2f s (want %.0f)", ok, throttled, elapsed, want)
 }
