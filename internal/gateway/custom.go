@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apigw/apigw/internal/auth/policy"
 	"github.com/apigw/apigw/internal/lambdaproxy"
 	"github.com/apigw/apigw/internal/model"
 )
@@ -327,35 +328,9 @@ func (r *authResult) evaluate(arn string) *Error {
 
 func matchesAny(patterns []string, s string) bool {
 	for _, p := range patterns {
-		if globMatch(p, s) {
+		if policy.Match(p, s) {
 			return true
 		}
 	}
 	return false
-}
-
-// globMatch matches IAM's wildcards: * any run of characters, ? one.
-func globMatch(p, s string) bool {
-	px, sx := 0, 0
-	starP, starS := -1, 0
-	for sx < len(s) {
-		switch {
-		case px < len(p) && (p[px] == '?' || p[px] == s[sx]):
-			px++
-			sx++
-		case px < len(p) && p[px] == '*':
-			starP, starS = px, sx
-			px++
-		case starP >= 0:
-			px = starP + 1
-			starS++
-			sx = starS
-		default:
-			return false
-		}
-	}
-	for px < len(p) && p[px] == '*' {
-		px++
-	}
-	return px == len(p)
 }

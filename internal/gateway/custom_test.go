@@ -2,12 +2,13 @@ package gateway
 
 import (
 	"encoding/json"
+	"github.com/apigw/apigw/internal/auth/policy"
 	"strconv"
 	"testing"
 	"time"
 )
 
-func TestGlobMatch(t *testing.T) {
+func TestPolicyMatch(t *testing.T) {
 	for _, c := range []struct {
 		p, s string
 		want bool
@@ -21,7 +22,7 @@ func TestGlobMatch(t *testing.T) {
 		{"execute-api:*", "execute-api:Invoke", true},
 		{"", "x", false},
 	} {
-		if got := globMatch(c.p, c.s); got != c.want {
+		if got := policy.Match(c.p, c.s); got != c.want {
 			t.Errorf("%q ~ %q: %v, want %v", c.p, c.s, got, c.want)
 		}
 	}

@@ -19,6 +19,7 @@ import (
 //	route            route: resource tree lookup, method (ANY), method ARN limit
 //	--- per method: the chain compiled by buildChain, methodStages in order ---
 //	authorizer       iam.go: AWS_IAM (SigV4); cognito.go: COGNITO_USER_POOLS; custom.go: Lambda (TOKEN, REQUEST)
+//	resource policy  resourcepolicy.go: the API's Policy, with the caller the authorizer found
 //	API key          access.go: x-api-key of a usage plan of the stage, else 403
 //	throttle         access.go: usage plan (method, plan), stage method settings, account
 //	quota            access.go: the key's quota in its usage plan
@@ -52,6 +53,7 @@ func methodStages(gen *Generation) []methodStage {
 		{"authorizer: AWS_IAM", iamStage(deps.IAM)},
 		{"authorizer: COGNITO_USER_POOLS", cognitoStage(deps.UserPools)},
 		{"authorizer: CUSTOM", customStage(gen)},
+		{"resource policy", resourcePolicyStage},
 		{"api key", apiKeyStage},
 		{"throttle", throttleStage(acc)},
 		{"quota", quotaStage(acc)},

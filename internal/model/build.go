@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apigw/apigw/internal/auth/policy"
 	"github.com/apigw/apigw/internal/funcref"
 	"github.com/apigw/apigw/internal/template"
 )
@@ -224,6 +225,14 @@ func (b *builder) restAPI(r *template.Resource) {
 		if policyEmpty(api.Policy) {
 			b.note("%s: the Policy is empty (no statements): the API has no resource policy", r.LogicalID)
 			api.Policy = ""
+		} else {
+			region, account := cmpOr(b.opts.Region, "us-east-1"), cmpOr(b.opts.AccountID, "123456789012")
+			prefix := "arn:" + Partition(region) + ":execute-api:" + region + ":" + account + ":" + api.ID
+			pol, err := policy.Parse(api.Policy, prefix)
+			if err != nil {
+				b.errAt(r, at("Policy"), "%v", err)
+			}
+			api.ResourcePolicy = pol
 		}
 	}
 	for _, t := range p.BinaryMediaTypes {

@@ -13,6 +13,8 @@ package model
 
 import (
 	"regexp"
+
+	"github.com/apigw/apigw/internal/auth/policy"
 	"time"
 )
 
@@ -74,12 +76,13 @@ type RestAPI struct {
 	BinaryMediaTypes []string
 	// APIKeySource is ApiKeySourceType: HEADER (the default) or AUTHORIZER.
 	APIKeySource string
-	// Policy is the resource policy as JSON, "" when there is none. An empty
-	// policy ("", {}, no statements) is none; Validate refuses any other,
-	// which apigw does not enforce yet.
-	Policy    string
-	Root      *Resource
-	Resources []*Resource // every resource, root first, in path order
+	// Policy is the resource policy as JSON, "" when there is none (an
+	// empty policy, "", {} or no statements, is none); ResourcePolicy is
+	// it parsed, nil when there is none.
+	Policy         string
+	ResourcePolicy *policy.Policy
+	Root           *Resource
+	Resources      []*Resource // every resource, root first, in path order
 	// Methods are every method of the API in declaration order, including
 	// those Validate refuses (two for one route); Resource.Methods holds the
 	// first for each route.

@@ -77,8 +77,8 @@ func (v *validator) api(api *RestAPI) {
 		v.errAt(api.LogicalID, api.Props, pos, "", "%s APIs are not supported yet", api.Kind)
 		return
 	}
-	if !policyEmpty(api.Policy) {
-		v.errAt(api.LogicalID, api.Props, pos, "Policy", "resource policies are not enforced yet; apigw refuses to serve an API whose policy it cannot apply")
+	if !policyEmpty(api.Policy) && api.ResourcePolicy == nil {
+		v.errAt(api.LogicalID, api.Props, pos, "Policy", "the resource policy was not parsed (policy.Parse); apigw refuses to serve an API whose policy it cannot apply")
 	}
 	if len(api.Stages) == 0 {
 		v.errAt(api.LogicalID, api.Props, pos, "",

@@ -228,16 +228,23 @@ func TestEmptyPolicyIsNone(t *testing.T) {
 			t.Errorf("Policy: %s: no note in %q", policy, m.Notes)
 		}
 	}
-	for _, policy := range []string{
-		`{Version: "2012-10-17", Statement: [{Effect: Deny, Principal: "*", Action: "execute-api:Invoke", Resource: "*"}]}`,
-		`'{"Statement": [{"Effect": "Allow"}]}'`,
-		`{Statement: {Effect: Allow}}`,
-		`"not json"`,
+	// A policy apigw can evaluate is served; one it cannot is refused at
+	// the Policy key, saying why.
+	good := `{Version: "2012-10-17", Statement: [{Effect: Deny, Principal: "*", Action: "execute-api:Invoke", Resource: "*"}]}`
+	m, err := build(t, "t.yaml", strings.Replace(head, "      Name: api\n", "      Name: api\n      Policy: "+good+"\n", 1)+mockMethod, Options{})
+	if err != nil || m.RestAPIs[0].ResourcePolicy == nil {
+		t.Errorf("Policy %s: %v", good, err)
+	}
+	for policy, want := range map[string]string{
+		`'{"Statement": [{"Effect": "Allow"}]}'`: "the statement has no Principal",
+		`{Statement: {Effect: Allow}}`:           "the statement has no Principal",
+		`"not json"`:                             "the policy is not a JSON document",
+		`{Statement: [{Effect: Allow, Principal: "*", Action: "*", Resource: "*", Condition: {StringEquals: {"aws:SourceVpce": vpce-1}}}]}`: "cannot be evaluated locally",
 	} {
 		src := strings.Replace(head, "      Name: api\n", "      Name: api\n      Policy: "+policy+"\n", 1) + mockMethod
 		_, err := build(t, "t.yaml", src, Options{})
-		if err == nil || !strings.Contains(err.Error(), "t.yaml:6:7: Api.Properties.Policy: resource policies are not enforced yet") {
-			t.Errorf("Policy: %s: err %v, want it refused at 6:7", policy, err)
+		if err == nil || !strings.Contains(err.Error(), "t.yaml:6:7: Api.Properties.Policy: ") || !strings.Contains(err.Error(), want) {
+			t.Errorf("Policy: %s: err %v, want it refused at 6:7 with %q", policy, err, want)
 		}
 	}
 }
