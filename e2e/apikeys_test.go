@@ -388,3 +388,69 @@ func TestThrottleAccuracy(t *testing.T) {
 	}
 	t.Logf("%d passed, %d throttled in %.2f s (want %.0f)", ok, throttled, elapsed, want)
 }
+
+// boto3Python is a python with boto3: the PATH's python3, else Debian's
+// (scripts/test.sh installs python3-boto3 when neither has it).
+func boto3Python(t *testing.T) string {
+	t.Helper()
+	for _, py := range []string{"python3", "/usr/bin/python3"} {
+		if exec.Command(py, "-c", "import boto3").Run() == nil {
+			return py
+		}
+	}
+	t.Fatal("no python3 with boto3 (scripts/test.sh installs python3-boto3)")
+	return ""
+}
+
+// TestControlPlaneBoto3: boto3's apigateway client manages keys and reads
+// usage against apigw's admin listener unchanged.
+func TestControlPlaneBoto3(t *testing.T) {
+	py := boto3Python(t)
+	in := startAPIGW(t, writeFile(t, "access.yaml", accessTemplate))
+	if r := do(t, req{URL: in.URL("/prod/limited"), Header: map[string]string{"x-api-key": goodKey}}); r.Status != 200 {
+		t.Fatalf("a call with the template's key: %s", r)
+	}
+	const script = `import datetime, json, sys, boto3
+c = boto3.client("apigateway", endpoint_url=sys.argv[1], region_name="us-east-1",
+                 aws_access_key_id="x", aws_secret_access_key="y")
+keys = c.get_api_keys(includeValues=True)["items"]
+plan = c.get_usage_plans()["items"][0]
+new = c.create_api_key(name="boto", enabled=True, value="botobotobotobotobotoboto0")
+c.create_usage_plan_key(usagePlanId=plan["id"], keyId=new["id"], keyType="API_KEY")
+c.update_api_key(apiKey=new["id"], patchOperations=[{"op": "replace", "path": "/description", "value": "d"}])
+today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+usage = c.get_usage(usagePlanId=plan["id"], startDate=today, endDate=today)
+got = c.get_api_key(apiKey=new["id"], includeValue=True)
+c.delete_api_key(apiKey=new["id"])
+print(json.dumps({"names": sorted(k["name"] for k in keys), "quota": plan["quota"]["limit"],
+                  "usage": usage["items"], "desc": got.get("description"), "value": got["value"],
+                  "after": len(c.get_api_keys()["items"])}))
+`
+	out, err := exec.Command(py, "-c", script, in.AdminURL).CombinedOutput()
+	if err != nil {
+		t.Fatalf("boto3: %v\n%s", err, out)
+	}
+	var got struct {
+		Names []string
+		Quota int
+		Usage map[string][][2]int64
+		Desc  string
+		Value string
+		After int
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("boto3 printed %s: %v", out, err)
+	}
+	if strings.Join(got.Names, ",") != "k,off" || got.Quota != 25 || got.Desc != "d" || got.Value != "botobotobotobotobotoboto0" || got.After != 2 {
+		t.Errorf("boto3 saw %+v", got)
+	}
+	used := int64(0)
+	for _, days := range got.Usage {
+		for _, d := range days {
+			used += d[0]
+		}
+	}
+	if used != 1 {
+		t.Errorf("get_usage: %v, want the one request counted", got.Usage)
+	}
+}

@@ -11,12 +11,17 @@ if ! command -v go >/dev/null; then
 fi
 
 # Debian packages the tests use: python3 and nodejs run Lambda handlers,
-# curl runs the README's requests and a few CLI tests, and the AWS CLI
-# drives the Lambda Invoke API as users do (the README's example too).
+# curl runs the README's requests and a few CLI tests, the AWS CLI drives
+# the Lambda Invoke API and the control plane as users do (the README's
+# examples too), boto3 the control plane from python.
 need=()
 for cmd in python3:python3 node:nodejs curl:curl aws:awscli; do
   command -v "${cmd%%:*}" >/dev/null || need+=("${cmd#*:}")
 done
+# boto3 drives the control-plane API as python users do.
+if ! python3 -c 'import boto3' 2>/dev/null && ! /usr/bin/python3 -c 'import boto3' 2>/dev/null; then
+  need+=(python3-boto3)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   # apt-get needs root: as root it runs directly, otherwise through sudo.
   SUDO=""
