@@ -22,6 +22,7 @@ type table struct {
 type api struct {
 	id               string
 	model            *model.RestAPI
+	responses        [numResponseTypes]*customResponse // AWS::ApiGateway::GatewayResponse
 	stages           map[string]*stage
 	binaryMediaTypes []string
 	account, region  string
@@ -141,6 +142,7 @@ func compile(m *model.Model, gen *Generation) (*table, error) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
+	compileGatewayResponses(m, t)
 	// The chains, once every stage knows its keys.
 	if err := compileKeys(m, t, gen.deps.Access); err != nil {
 		return nil, err

@@ -98,11 +98,7 @@ func (g *Gateway) Handle(ctx *fasthttp.RequestCtx) {
 		if e.Cause != nil && catalogue[e.Type].Is5xx {
 			g.logger.Warn("request failed", "requestId", c.requestID, "error", e.Error())
 		}
-		var a *api
-		if c.stage != nil {
-			a = c.stage.api
-		}
-		writeError(ctx, a, e)
+		writeError(ctx, c.stage, e)
 	}
 	if ctx.Hijacked() {
 		stopFraming(ctx.Conn())

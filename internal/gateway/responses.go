@@ -2,6 +2,9 @@ package gateway
 
 import (
 	"encoding/json"
+	"github.com/apigw/apigw/internal/model"
+	"regexp"
+	"strings"
 
 	"github.com/valyala/fasthttp"
 )
@@ -153,25 +156,63 @@ var (
 	errLambdaRequestTooLarge = &Error{Type: RequestTooLarge, Style: spaced, ErrorType: "BadRequestException"}
 )
 
-// responseFor is the API's gateway response of a type: API Gateway's
-// default (the catalogue) until the API can customise it.
-func (a *api) responseFor(t ResponseType) *responseDef {
-	return &catalogue[t]
-}
-
 // lambdaError is how API Gateway answers a Lambda proxy that failed, timed
 // out or returned a malformed response: 502 Internal server error.
 func lambdaError(cause error) *Error {
 	return &Error{Type: Default5XX, Status: 502, Cause: cause}
 }
 
+// customResponse is an API's AWS::ApiGateway::GatewayResponse for one
+// type, compiled.
+type customResponse struct {
+	status    int // 0: the type's own
+	headers   []model.GatewayResponseHeader
+	ct, tmpl  string // the template and its content type; "" keeps the default body
+	hasTmpl   bool
+	isDefault bool // DEFAULT_4XX or DEFAULT_5XX, applied to a type without its own
+}
+
+// compileGatewayResponses gives each API its customised responses.
+func compileGatewayResponses(m *model.Model, t *table) {
+	for _, gr := range m.GatewayResponses {
+		a := t.apis[gr.API.ID]
+		typ, ok := ResponseTypeByName(gr.Type)
+		if a == nil || !ok {
+			continue
+		}
+		cr := &customResponse{status: gr.StatusCode, headers: gr.Headers, isDefault: typ == Default4XX || typ == Default5XX}
+		if ct, tmpl, ok := pickTemplate(gr.Templates); ok {
+			cr.ct, cr.tmpl, cr.hasTmpl = ct, tmpl, true
+		}
+		a.responses[typ] = cr
+	}
+}
+
+// customFor is the API's customisation of a response type: its own, else
+// the DEFAULT_4XX or DEFAULT_5XX one of its class (aws-reference §2.2).
+func (a *api) customFor(t ResponseType, status int) *customResponse {
+	if a == nil {
+		return nil
+	}
+	if cr := a.responses[t]; cr != nil {
+		return cr
+	}
+	if status >= 500 {
+		return a.responses[Default5XX]
+	}
+	return a.responses[Default4XX]
+}
+
 // writeError writes every gateway response: the one place that turns an
-// Error into bytes. a is the API the request reached (nil before one is
-// known: front-end errors); AWS::ApiGateway::GatewayResponse customises
-// its answers per API here (issue 15). Today each API answers with API
-// Gateway's defaults.
-func writeError(ctx *fasthttp.RequestCtx, a *api, e *Error) {
-	def := a.responseFor(e.Type)
+// Error into bytes. st is the stage the request reached (nil before one is
+// known: front-end errors); its API's AWS::ApiGateway::GatewayResponses
+// customise the status, headers and body.
+func writeError(ctx *fasthttp.RequestCtx, st *stage, e *Error) {
+	var a *api
+	if st != nil {
+		a = st.api
+	}
+	def := &catalogue[e.Type]
 	status := def.Status
 	if e.Status != 0 {
 		status = e.Status
@@ -179,6 +220,10 @@ func writeError(ctx *fasthttp.RequestCtx, a *api, e *Error) {
 	msg := def.Message
 	if e.Message != "" {
 		msg = e.Message
+	}
+	cr := a.customFor(e.Type, status)
+	if cr != nil && cr.status != 0 {
+		status = cr.status
 	}
 	resp := &ctx.Response
 	resp.ResetBody()
@@ -202,12 +247,67 @@ func writeError(ctx *fasthttp.RequestCtx, a *api, e *Error) {
 	default:
 		b = append(b, `{"message":`...)
 	}
-	if msg == "" && (e.Type == AuthorizerConfigurationError || e.Type == AuthorizerFailure) {
-		b = append(b, "null"...)
-	} else {
-		q, _ := json.Marshal(msg)
-		b = append(b, q...)
+	quoted := []byte("null")
+	if !(msg == "" && (e.Type == AuthorizerConfigurationError || e.Type == AuthorizerFailure)) {
+		quoted, _ = json.Marshal(msg)
 	}
+	b = append(b, quoted...)
 	b = append(b, '}')
+	if cr != nil {
+		for _, h := range cr.headers {
+			if v, ok := gatewayHeaderValue(ctx, st, h); ok {
+				resp.Header.Set(h.Name, v)
+			}
+		}
+		if cr.hasTmpl {
+			resp.Header.SetContentType(cr.ct)
+			b = []byte(expandGatewayTemplate(cr.tmpl, ctx, st, e.Type, msg, string(quoted)))
+		}
+	}
 	buf.Write(b)
 }
+
+// gatewayHeaderValue is a gateway response header's value: static, or a
+// method request parameter (missing: no header).
+func gatewayHeaderValue(ctx *fasthttp.RequestCtx, st *stage, h model.GatewayResponseHeader) (string, bool) {
+	switch h.SourceKind {
+	case "":
+		return h.Value, true
+	case "header":
+		v := peekCaseInsensitive(&ctx.Request.Header, h.SourceName)
+		return string(v), v != nil
+	case "querystring":
+		v := ctx.QueryArgs().Peek(h.SourceName)
+		return string(v), v != nil
+	}
+	return "", false // path parameters: not known for every error
+}
+
+// expandGatewayTemplate substitutes a gateway response template's
+// variables (simple substitution, not VTL: aws-reference §2.2).
+func expandGatewayTemplate(tmpl string, ctx *fasthttp.RequestCtx, st *stage, t ResponseType, msg, quoted string) string {
+	vals := map[string]string{
+		"$context.error.message":       msg,
+		"$context.error.messageString": quoted,
+		"$context.error.responseType":  catalogue[t].Name,
+		"$context.requestId":           string(ctx.Response.Header.Peek("x-amzn-RequestId")),
+		"$context.extendedRequestId":   string(ctx.Response.Header.Peek("x-amz-apigw-id")),
+		"$context.httpMethod":          string(ctx.Method()),
+		"$context.path":                string(ctx.Path()),
+		"$context.domainName":          string(ctx.Host()),
+	}
+	if st != nil {
+		vals["$context.stage"], vals["$context.apiId"], vals["$context.accountId"] = st.name, st.api.id, st.api.account
+	}
+	return gatewayTemplateVar.ReplaceAllStringFunc(tmpl, func(v string) string {
+		if name, ok := strings.CutPrefix(v, "$stageVariables."); ok {
+			if st != nil {
+				return st.vars[name]
+			}
+			return ""
+		}
+		return vals[v] // longest match first: $context.error.messageString before .message
+	})
+}
+
+var gatewayTemplateVar = regexp.MustCompile(`\$(?:context\.error\.messageString|context\.[A-Za-z.]+|stageVariables\.[A-Za-z0-9_]+)`)

@@ -134,6 +134,9 @@ func decode(tpl *template.Template, opts Options) (*Model, template.ErrorList) {
 	for _, r := range byType["AWS::ApiGateway::Authorizer"] {
 		b.authorizer(r)
 	}
+	for _, r := range byType["AWS::ApiGateway::GatewayResponse"] {
+		b.gatewayResponse(r)
+	}
 	for _, r := range byType["AWS::ApiGateway::ApiKey"] {
 		b.apiKey(r)
 	}
@@ -841,9 +844,6 @@ func (b *builder) stageNotes(id string, caching bool, accessLog, tracing bool) {
 
 // noteAccepted records the resources apigw accepts without serving them.
 func (b *builder) noteAccepted(byType map[string][]*template.Resource) {
-	for _, r := range byType["AWS::ApiGateway::GatewayResponse"] {
-		b.note("%s (AWS::ApiGateway::GatewayResponse): custom gateway responses are not applied yet: errors have API Gateway's default bodies and headers", r.LogicalID)
-	}
 	for _, typ := range []string{"AWS::ApiGateway::RequestValidator", "AWS::ApiGateway::Model", "AWS::Lambda::Version"} {
 		for _, r := range byType[typ] {
 			b.note("%s (%s): accepted, not served", r.LogicalID, typ)

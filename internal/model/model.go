@@ -34,6 +34,8 @@ type Model struct {
 	// REST APIs' authorizers.
 	UserPools   []*UserPool
 	Authorizers []*Authorizer
+	// GatewayResponses customise the APIs' gateway errors.
+	GatewayResponses []*GatewayResponse
 	// Notes are things the template declares that apigw accepts but does not
 	// act on (yet); validate prints them and serve logs them.
 	Notes []string

@@ -53,6 +53,7 @@ func validate(m *Model) template.ErrorList {
 	v.functions()
 	v.usage()
 	v.authorizers()
+	v.gatewayResponses()
 	return v.errs
 }
 
