@@ -9,7 +9,6 @@ import (
 	"github.com/apigw/apigw/internal/limit"
 	"github.com/apigw/apigw/internal/model"
 	"github.com/apigw/apigw/internal/state"
-	"github.com/apigw/apigw/internal/template"
 	"github.com/valyala/fasthttp"
 )
 
@@ -69,15 +68,7 @@ const accessBenchTemplate = `Resources:
 // with an API key, a usage plan's throttle and its quota, in one run: the
 // ratio is what the access stages cost.
 func BenchmarkAccessControl(b *testing.B) {
-	opts := template.Options{Region: "us-east-1", AccountID: "123456789012", StackName: "bench", Types: model.Types()}
-	tpl, err := template.Parse("bench.yaml", []byte(accessBenchTemplate), opts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	m, err := model.Build(tpl, model.Options{Region: "us-east-1", AccountID: "123456789012", StackName: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
+	m := benchModel(b, accessBenchTemplate, nil)
 	store := state.Memory()
 	defer store.Close()
 	acc := &Access{Buckets: limit.NewBuckets(limit.System), Quotas: store, Clock: limit.System,

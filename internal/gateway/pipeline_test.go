@@ -74,11 +74,11 @@ func slowBackend(t *testing.T, name string) string {
 	return "http://" + ln.Addr().String()
 }
 
-// compileBench compiles benchTemplate with its backend into a generation.
-func compileBench(t testing.TB, backend string, prev *Generation) *Generation {
+// benchModel builds a model from a test template.
+func benchModel(t testing.TB, src string, params map[string]string) *model.Model {
 	t.Helper()
-	opts := template.Options{Params: map[string]string{"Backend": backend}, Region: "us-east-1", AccountID: "123456789012", StackName: "bench", Types: model.Types()}
-	tpl, err := template.Parse("bench.yaml", []byte(benchTemplate), opts)
+	opts := template.Options{Params: params, Region: "us-east-1", AccountID: "123456789012", StackName: "bench", Types: model.Types()}
+	tpl, err := template.Parse("bench.yaml", []byte(src), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,13 @@ func compileBench(t testing.TB, backend string, prev *Generation) *Generation {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen, err := Compile(m, Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, prev)
+	return m
+}
+
+// compileBench compiles benchTemplate with its backend into a generation.
+func compileBench(t testing.TB, backend string, prev *Generation) *Generation {
+	t.Helper()
+	gen, err := Compile(benchModel(t, benchTemplate, map[string]string{"Backend": backend}), Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, prev)
 	if err != nil {
 		t.Fatal(err)
 	}

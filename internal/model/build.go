@@ -109,42 +109,34 @@ func decode(tpl *template.Template, opts Options) (*Model, template.ErrorList) {
 	for _, r := range tpl.Resources {
 		byType[r.Type] = append(byType[r.Type], r)
 	}
-	for _, r := range byType["AWS::Lambda::Function"] {
-		b.function(r)
+	// Decoded in this order: each type refers to the ones before it
+	// (methods to resources, plans to stages and keys, ...).
+	steps := []struct {
+		typ    string
+		decode func(*template.Resource)
+	}{
+		{"AWS::Lambda::Function", b.function},
+		{"AWS::Cognito::UserPool", b.userPool},
+		{"AWS::Cognito::UserPoolClient", b.userPoolClient},
+		{"AWS::ApiGateway::RestApi", b.restAPI},
+		{"AWS::ApiGateway::Resource", nil}, // all at once: parents first
+		{"AWS::ApiGateway::Method", b.method},
+		{"AWS::ApiGateway::Deployment", b.deployment},
+		{"AWS::ApiGateway::Stage", b.stage},
+		{"AWS::ApiGateway::Authorizer", b.authorizer},
+		{"AWS::ApiGateway::GatewayResponse", b.gatewayResponse},
+		{"AWS::ApiGateway::ApiKey", b.apiKey},
+		{"AWS::ApiGateway::UsagePlan", b.usagePlan},
+		{"AWS::ApiGateway::UsagePlanKey", b.usagePlanKey},
 	}
-	for _, r := range byType["AWS::Cognito::UserPool"] {
-		b.userPool(r)
-	}
-	for _, r := range byType["AWS::Cognito::UserPoolClient"] {
-		b.userPoolClient(r)
-	}
-	for _, r := range byType["AWS::ApiGateway::RestApi"] {
-		b.restAPI(r)
-	}
-	b.resources(byType["AWS::ApiGateway::Resource"])
-	for _, r := range byType["AWS::ApiGateway::Method"] {
-		b.method(r)
-	}
-	for _, r := range byType["AWS::ApiGateway::Deployment"] {
-		b.deployment(r)
-	}
-	for _, r := range byType["AWS::ApiGateway::Stage"] {
-		b.stage(r)
-	}
-	for _, r := range byType["AWS::ApiGateway::Authorizer"] {
-		b.authorizer(r)
-	}
-	for _, r := range byType["AWS::ApiGateway::GatewayResponse"] {
-		b.gatewayResponse(r)
-	}
-	for _, r := range byType["AWS::ApiGateway::ApiKey"] {
-		b.apiKey(r)
-	}
-	for _, r := range byType["AWS::ApiGateway::UsagePlan"] {
-		b.usagePlan(r)
-	}
-	for _, r := range byType["AWS::ApiGateway::UsagePlanKey"] {
-		b.usagePlanKey(r)
+	for _, st := range steps {
+		if st.decode == nil {
+			b.resources(byType[st.typ])
+			continue
+		}
+		for _, r := range byType[st.typ] {
+			st.decode(r)
+		}
 	}
 	b.noteAccepted(byType)
 	return b.m, b.errs
