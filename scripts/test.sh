@@ -13,7 +13,8 @@ fi
 # Debian packages the tests use: python3 and nodejs run Lambda handlers,
 # curl runs the README's requests and a few CLI tests, the AWS CLI drives
 # the Lambda Invoke API and the control plane as users do (the README's
-# examples too), boto3 the control plane from python.
+# examples too), boto3 the control plane from python, chromium the CORS
+# tests in a real browser.
 need=()
 for cmd in python3:python3 node:nodejs curl:curl aws:awscli; do
   command -v "${cmd%%:*}" >/dev/null || need+=("${cmd#*:}")
@@ -21,6 +22,11 @@ done
 # boto3 drives the control-plane API as python users do.
 if ! python3 -c 'import boto3' 2>/dev/null && ! /usr/bin/python3 -c 'import boto3' 2>/dev/null; then
   need+=(python3-boto3)
+fi
+# Any Chromium or Chrome will do for e2e/browser_test.go.
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null \
+  && ! command -v google-chrome >/dev/null && ! command -v google-chrome-stable >/dev/null; then
+  need+=(chromium)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   # apt-get needs root: as root it runs directly, otherwise through sudo.

@@ -129,6 +129,7 @@ type reloadStatus struct {
 func (s *server) install(b *built, why string) int {
 	b.plan.Commit()
 	s.gw.Swap(b.gen)
+	s.shared.caches.Keep(b.gen.CacheStages())
 	s.mu.Lock()
 	s.model, s.deps, s.issuers = b.model, b.deps, b.issuers
 	s.number++
@@ -154,6 +155,7 @@ func (s *server) reload(why string) (int, []string) {
 	defer s.loadMu.Unlock()
 	b, err := build(s.o, s.logger, s.rt, s.shared, s.gw.Current())
 	if err != nil {
+		s.shared.caches.Keep(s.gw.Current().CacheStages()) // what the failed load made
 		lines := errorLines(err)
 		s.mu.Lock()
 		s.last = reloadStatus{Generation: s.number, OK: false, At: time.Now().UTC(), Errors: lines}
@@ -188,6 +190,7 @@ func (s *server) recompile() {
 		return
 	}
 	s.gw.Swap(gen)
+	s.shared.caches.Keep(gen.CacheStages())
 }
 
 // handleUserPool serves a local user-pool issuer's endpoint (CONTRACT.md):

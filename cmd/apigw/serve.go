@@ -20,6 +20,7 @@ import (
 	"github.com/apigw/apigw/internal/admin"
 	"github.com/apigw/apigw/internal/auth/cognito"
 	"github.com/apigw/apigw/internal/auth/sigv4"
+	"github.com/apigw/apigw/internal/cache"
 	"github.com/apigw/apigw/internal/config"
 	"github.com/apigw/apigw/internal/controlplane"
 	"github.com/apigw/apigw/internal/gateway"
@@ -88,6 +89,8 @@ type shared struct {
 	clock   limit.Clock
 	buckets *limit.Buckets
 	store   *state.Store
+	// caches are the stage caches, kept across loads.
+	caches *cache.Stages
 	// iam verifies AWS_IAM methods (execute-api) and, with
 	// --iam-credentials, the Invoke API (lambda); without the flag iam has
 	// no identity (every AWS_IAM call is refused) and invoke is nil.
@@ -139,7 +142,7 @@ func (st *shared) userPools(m *model.Model, cfg config.Config, region string) (v
 }
 
 func newShared(o *options, store *state.Store) (*shared, error) {
-	st := &shared{clock: limit.System, buckets: limit.NewBuckets(limit.System), store: store,
+	st := &shared{clock: limit.System, buckets: limit.NewBuckets(limit.System), store: store, caches: &cache.Stages{},
 		issuerDir: filepath.Join(o.data, "userpools"), remoteKeys: map[string]*cognito.RemoteKeys{}}
 	var creds map[string]sigv4.Credentials
 	if o.iamCredentials != "" {
@@ -190,7 +193,8 @@ func build(o *options, logger *slog.Logger, rt *lambda.Runtime, st *shared, prev
 		return nil, err
 	}
 	deps := gateway.Deps{Logger: logger, Invoker: fns, Region: o.region, Account: o.accountID,
-		Extra: []gateway.Extra{{Match: invokeAPI.Match, Handler: invokeAPI.Handle}}, Access: access, IAM: st.iam, UserPools: pools}
+		Extra: []gateway.Extra{{Match: invokeAPI.Match, Handler: invokeAPI.Handle}}, Access: access, IAM: st.iam, UserPools: pools,
+		Caches: st.caches, CacheControl: gateway.CacheControl{AnyoneMayInvalidate: !l.cfg.Caching.RequireAuthorization(), Strategy: l.cfg.Caching.UnauthorizedCacheControlHeaderStrategy}}
 	gen, err := gateway.Compile(l.model, deps, prev)
 	if err != nil {
 		plan.Abort()
@@ -446,11 +450,14 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	srv := g.Server()
 	adm := admin.New(rt.Health, srvState.healthStatus)
 	registerMetrics(adm.Registry, g.Stats())
+	adm.Registry.MustRegister(cacheCollector{st.caches})
+	defer st.caches.Close()
 	adm.Mux.HandleFunc("POST /reload", srvState.handleReload)
 	adm.Mux.HandleFunc("GET /reload", srvState.handleReloadStatus)
 	adm.Mux.HandleFunc("POST /userpools/{id}/tokens", srvState.handleUserPool(func(i *cognito.Issuer) http.Handler { return i.TokenHandler() }))
 	adm.Mux.HandleFunc("GET /userpools/{id}/.well-known/jwks.json", srvState.handleUserPool(func(i *cognito.Issuer) http.Handler { return i.JWKSHandler() }))
-	(&controlplane.API{View: srvState.controlView, Quotas: st.store, Keys: st.store, Clock: st.clock, Changed: srvState.recompile}).Register(adm.Mux)
+	(&controlplane.API{View: srvState.controlView, Quotas: st.store, Keys: st.store, Clock: st.clock, Changed: srvState.recompile,
+		FlushStageCache: g.FlushStageCache}).Register(adm.Mux)
 
 	if !o.noWatch {
 		w, err := watch.New(250*time.Millisecond, logger, lambda.IgnoredCodeFile, []string{dataDir}, func() { srvState.reload("watcher") })
@@ -516,4 +523,32 @@ func registerMetrics(reg *prometheus.Registry, st *gateway.Stats) {
 	counter("apigw_responses_total", "Data-plane responses by status class.", st.Status3xx.Load, prometheus.Labels{"class": "3xx"})
 	counter("apigw_responses_total", "Data-plane responses by status class.", st.Status4xx.Load, prometheus.Labels{"class": "4xx"})
 	counter("apigw_responses_total", "Data-plane responses by status class.", st.Status5xx.Load, prometheus.Labels{"class": "5xx"})
+}
+
+// cacheCollector exports the stage caches' counters and usage.
+type cacheCollector struct{ caches *cache.Stages }
+
+var (
+	cacheHitsDesc    = prometheus.NewDesc("apigw_cache_hits_total", "Requests answered from a stage cache (CacheHitCount).", []string{"api", "stage"}, nil)
+	cacheMissesDesc  = prometheus.NewDesc("apigw_cache_misses_total", "Requests to cached methods that the integration answered (CacheMissCount).", []string{"api", "stage"}, nil)
+	cacheBytesDesc   = prometheus.NewDesc("apigw_cache_bytes", "Bytes a stage cache holds.", []string{"api", "stage"}, nil)
+	cacheEntriesDesc = prometheus.NewDesc("apigw_cache_entries", "Entries a stage cache holds.", []string{"api", "stage"}, nil)
+	cacheBudgetDesc  = prometheus.NewDesc("apigw_cache_budget_bytes", "A stage cache's byte budget (CacheClusterSize).", []string{"api", "stage"}, nil)
+)
+
+func (cacheCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{cacheHitsDesc, cacheMissesDesc, cacheBytesDesc, cacheEntriesDesc, cacheBudgetDesc} {
+		ch <- d
+	}
+}
+
+func (c cacheCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, st := range c.caches.All() {
+		bytes, entries := st.Store.Usage()
+		ch <- prometheus.MustNewConstMetric(cacheHitsDesc, prometheus.CounterValue, float64(st.Hits.Load()), st.API, st.Name)
+		ch <- prometheus.MustNewConstMetric(cacheMissesDesc, prometheus.CounterValue, float64(st.Misses.Load()), st.API, st.Name)
+		ch <- prometheus.MustNewConstMetric(cacheBytesDesc, prometheus.GaugeValue, float64(bytes), st.API, st.Name)
+		ch <- prometheus.MustNewConstMetric(cacheEntriesDesc, prometheus.GaugeValue, float64(entries), st.API, st.Name)
+		ch <- prometheus.MustNewConstMetric(cacheBudgetDesc, prometheus.GaugeValue, float64(st.Budget), st.API, st.Name)
+	}
 }

@@ -20,6 +20,26 @@ type Config struct {
 	Functions map[string]Function `yaml:"functions"`
 	UserPools map[string]UserPool `yaml:"userPools"`
 	Account   Account             `yaml:"account"`
+	Caching   Caching             `yaml:"caching"`
+}
+
+// Caching is how stage caches treat a client's Cache-Control: max-age=0:
+// API Gateway's per-method settings that CloudFormation cannot set.
+type Caching struct {
+	// RequireAuthorizationForCacheControl: only callers allowed
+	// execute-api:InvalidateCache may invalidate (default true, as in API
+	// Gateway).
+	RequireAuthorizationForCacheControl *bool `yaml:"requireAuthorizationForCacheControl"`
+	// UnauthorizedCacheControlHeaderStrategy: FAIL_WITH_403,
+	// SUCCEED_WITH_RESPONSE_HEADER (the default) or
+	// SUCCEED_WITHOUT_RESPONSE_HEADER.
+	UnauthorizedCacheControlHeaderStrategy string `yaml:"unauthorizedCacheControlHeaderStrategy"`
+}
+
+// RequireAuthorization is RequireAuthorizationForCacheControl, true when
+// unset.
+func (c Caching) RequireAuthorization() bool {
+	return c.RequireAuthorizationForCacheControl == nil || *c.RequireAuthorizationForCacheControl
 }
 
 // Account holds account-level settings.
@@ -65,6 +85,11 @@ func Parse(path string, data []byte) (*Config, error) {
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) { // an empty file is no settings
 		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	switch c.Caching.UnauthorizedCacheControlHeaderStrategy {
+	case "", "FAIL_WITH_403", "SUCCEED_WITH_RESPONSE_HEADER", "SUCCEED_WITHOUT_RESPONSE_HEADER":
+	default:
+		return nil, fmt.Errorf("%s: caching.unauthorizedCacheControlHeaderStrategy: %q is not FAIL_WITH_403, SUCCEED_WITH_RESPONSE_HEADER or SUCCEED_WITHOUT_RESPONSE_HEADER", path, c.Caching.UnauthorizedCacheControlHeaderStrategy)
 	}
 	dir := filepath.Dir(path)
 	for name, f := range c.Functions {

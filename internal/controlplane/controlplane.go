@@ -67,6 +67,9 @@ type API struct {
 	Clock  limit.Clock
 	// Changed is called after a write, to make the data plane see it.
 	Changed func()
+	// FlushStageCache drops a stage's cache entries; false when the API
+	// has no such stage. Nil: the endpoint answers 404.
+	FlushStageCache func(apiID, stage string) bool
 }
 
 // Register adds the control plane's routes to mux.
@@ -77,7 +80,18 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /usageplans/{id}", a.getUsagePlan)
 	mux.HandleFunc("GET /usageplans/{id}/keys", a.getUsagePlanKeys)
 	mux.HandleFunc("GET /usageplans/{id}/usage", a.getUsage)
+	mux.HandleFunc("DELETE /restapis/{id}/stages/{stage}/cache/data", a.flushStageCache)
 	a.registerWrites(mux)
+}
+
+// flushStageCache is FlushStageCache: 202 with no body once the stage's
+// entries are gone (API Gateway flushes asynchronously; apigw at once).
+func (a *API) flushStageCache(w http.ResponseWriter, r *http.Request) {
+	if a.FlushStageCache == nil || !a.FlushStageCache(r.PathValue("id"), r.PathValue("stage")) {
+		writeError(w, http.StatusNotFound, "NotFoundException", "Invalid stage identifier specified")
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/apigw/apigw/internal/cache"
 	"github.com/apigw/apigw/internal/model"
 	"github.com/apigw/apigw/internal/router"
 	"github.com/apigw/apigw/internal/template"
@@ -27,9 +28,12 @@ type api struct {
 	binaryMediaTypes []string
 	account, region  string
 	arnPrefixLen     int // len("arn:aws:execute-api:REGION:ACCOUNT:APIID/")
+	minCompress      int // MinimumCompressionSize; -1: responses are not compressed (compress.go)
 }
 
 type stage struct {
+	model        *model.Stage
+	cache        *cache.Stage // the stage's cache cluster; nil when it has none
 	name         string
 	api          *api
 	deploymentID string
@@ -50,9 +54,10 @@ type method struct {
 	stage   *stage
 	res     *resource
 	integ   Integration
-	chain   Handler  // the stages the method uses, then integ (pipeline.go)
-	stages  []string // names of the stages in chain before the integration
-	summary string   // "HTTP_PROXY http://..." for the route table
+	cache   *methodCache // nil when the method is not cached (cache.go)
+	chain   Handler      // the stages the method uses, then integ (pipeline.go)
+	stages  []string     // names of the stages in chain before the integration
+	summary string       // "HTTP_PROXY http://..." for the route table
 }
 
 // compileError is a method that cannot be compiled, with the property at
@@ -99,9 +104,16 @@ func compile(m *model.Model, gen *Generation) (*table, error) {
 	}
 	for _, ma := range m.RestAPIs {
 		a := &api{id: ma.ID, model: ma, stages: map[string]*stage{}, binaryMediaTypes: ma.BinaryMediaTypes, account: m.AccountID, region: m.Region}
+		a.minCompress = -1
+		if v := ma.MinimumCompressionSize; v != nil {
+			a.minCompress = *v
+		}
 		a.arnPrefixLen = len("arn:aws:execute-api:") + len(m.Region) + 1 + len(m.AccountID) + 1 + len(a.id) + 1
 		for _, ms := range ma.Stages {
-			st := &stage{name: ms.Name, api: a, deploymentID: ms.DeploymentID, vars: ms.Variables, throttles: ms.Throttles}
+			st := &stage{model: ms, name: ms.Name, api: a, deploymentID: ms.DeploymentID, vars: ms.Variables, throttles: ms.Throttles}
+			if ms.Cache != nil && gen.deps.Caches != nil {
+				st.cache = gen.deps.Caches.Stage(a.id, st.name, ms.Cache.Bytes)
+			}
 			for _, mr := range ma.Resources {
 				if len(mr.Methods) == 0 {
 					continue
@@ -126,6 +138,7 @@ func compile(m *model.Model, gen *Generation) (*table, error) {
 						continue
 					}
 					me := &method{model: mm, stage: st, res: res, integ: integ, summary: summary}
+					me.cache = compileCache(me, gen.deps.CacheControl)
 					methods = append(methods, me)
 					res.methods[name] = me
 					t.routes = append(t.routes, Route{APIID: a.id, Stage: st.name, Method: name, Path: mr.Path, Target: summary})

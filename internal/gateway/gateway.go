@@ -14,6 +14,7 @@ import (
 
 	"github.com/apigw/apigw/internal/auth/cognito"
 	"github.com/apigw/apigw/internal/auth/sigv4"
+	"github.com/apigw/apigw/internal/cache"
 	"github.com/apigw/apigw/internal/lambda"
 	"github.com/apigw/apigw/internal/memtrim"
 	"github.com/apigw/apigw/internal/model"
@@ -52,6 +53,10 @@ type Deps struct {
 	// UserPools verify the tokens of COGNITO_USER_POOLS methods, by pool
 	// id; a pool without one refuses every token.
 	UserPools map[string]*cognito.Verifier
+	// Caches hold the stage caches across generations; nil: no stage is
+	// cached. CacheControl says who may invalidate entries.
+	Caches       *cache.Stages
+	CacheControl CacheControl
 }
 
 // Extra is a data-plane handler outside the API routes.
@@ -259,4 +264,5 @@ type Call struct {
 	path       string          // without the stage, as sent
 	rawQuery   string
 	params     router.Params
+	scratch    []byte // reused between calls: the cache key
 }

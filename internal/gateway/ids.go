@@ -14,8 +14,8 @@ var callPool = sync.Pool{New: func() any { return &Call{params: make(router.Para
 func acquireCall() *Call { return callPool.Get().(*Call) }
 
 func releaseCall(c *Call) {
-	params := c.params[:0]
-	*c = Call{params: params}
+	params, scratch := c.params[:0], c.scratch[:0]
+	*c = Call{params: params, scratch: scratch}
 	callPool.Put(c)
 }
 

@@ -28,7 +28,7 @@ func newMockIntegration(m *model.Method) (*mockIntegration, error) {
 	for ct, code := range in.MockStatus {
 		mk.statusByType[strings.ToLower(ct)] = code
 	}
-	mk.responses = newResponseMapper(in.Responses)
+	mk.responses = newResponseMapper(in.Responses, nil)
 	return mk, nil
 }
 
@@ -69,8 +69,9 @@ func mediaType(ct []byte) string {
 // responseMapper selects an integration response for a non-proxy
 // integration and writes the method response.
 type responseMapper struct {
-	def      *compiledResponse
-	patterns []*compiledResponse
+	def         *compiledResponse
+	patterns    []*compiledResponse
+	binaryTypes []string // the API's binaryMediaTypes
 }
 
 // compiledResponse is an integration response with its body template chosen
@@ -81,8 +82,8 @@ type compiledResponse struct {
 	hasTemplate       bool
 }
 
-func newResponseMapper(rs []*model.IntegrationResponse) *responseMapper {
-	rm := &responseMapper{}
+func newResponseMapper(rs []*model.IntegrationResponse, binaryTypes []string) *responseMapper {
+	rm := &responseMapper{binaryTypes: binaryTypes}
 	for _, r := range rs {
 		cr := &compiledResponse{IntegrationResponse: r}
 		cr.contentType, cr.body, cr.hasTemplate = pickTemplate(r.Templates)
@@ -116,6 +117,25 @@ func (rm *responseMapper) write(c *Call, status int, backend *backendResponse) *
 	}
 	resp := &c.ctx.Response
 	resp.SetStatusCode(ir.StatusCode)
+	switch {
+	case ir.hasTemplate:
+		resp.Header.SetContentType(ir.contentType)
+		resp.SetBodyString(ir.body)
+	case backend != nil:
+		resp.Header.SetContentType("application/json")
+		body := backend.body
+		if ir.ContentHandling != "" || len(rm.binaryTypes) > 0 {
+			var err error
+			body, err = convertResponse(backend, c.ctx.Request.Header.Peek("Accept"), rm.binaryTypes, ir.ContentHandling)
+			if err != nil {
+				return &Error{Type: APIConfigurationError, Cause: err}
+			}
+		}
+		resp.SetBody(body)
+	default:
+		resp.Header.SetContentType("application/json")
+	}
+	// After the body's Content-Type, so a mapped Content-Type wins.
 	for _, h := range ir.Headers {
 		if h.Static {
 			resp.Header.Set(h.Name, h.Value)
@@ -124,16 +144,6 @@ func (rm *responseMapper) write(c *Call, status int, backend *backendResponse) *
 				resp.Header.Set(h.Name, v)
 			}
 		}
-	}
-	switch {
-	case ir.hasTemplate:
-		resp.Header.SetContentType(ir.contentType)
-		resp.SetBodyString(ir.body)
-	case backend != nil:
-		resp.Header.SetContentType("application/json")
-		resp.SetBody(backend.body)
-	default:
-		resp.Header.SetContentType("application/json")
 	}
 	return nil
 }

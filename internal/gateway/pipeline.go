@@ -15,6 +15,7 @@ import (
 //	front end        fasthttp's limits (Server); read errors -> handleReadError
 //	request checks   frontEnd: request target, percent-encoding, dot segments, header size
 //	extra handlers   the generation's Extra (Lambda Invoke API, later @connections)
+//	decompression    compress.go: a body's Content-Encoding gzip/deflate decoded (every API), 415, 413
 //	API and stage    selectStage: Host {apiId}.execute-api.localhost, else the stage name
 //	route            route: resource tree lookup, method (ANY), method ARN limit
 //	--- per method: the chain compiled by buildChain, methodStages in order ---
@@ -23,11 +24,12 @@ import (
 //	API key          access.go: x-api-key of a usage plan of the stage, else 403
 //	throttle         access.go: usage plan (method, plan), stage method settings, account
 //	quota            access.go: the key's quota in its usage plan
-//	validation       (issue 15: RequestValidator, models)
-//	cache lookup     (issue 15: wraps the rest; stores on the way back)
+//	validation       validation.go: the method's RequestValidator: required parameters, 400; the body against its model, 400
+//	cache            cache.go: the stage cache (a hit answers; a miss stores the integration's answer)
 //	integration      integration.go: HTTP/HTTP_PROXY, MOCK, AWS_PROXY, with response mapping
 //	--- back in Handle ---
 //	gateway response writeError, with the API's gateway responses (responses.go)
+//	compression      compress.go: the integration response, with the API's MinimumCompressionSize
 //	access log, metrics  Handle: counters by status class (access logs: later)
 
 // Handler serves a call at one point of a method's chain: it writes the
@@ -57,7 +59,8 @@ func methodStages(gen *Generation) []methodStage {
 		{"api key", apiKeyStage},
 		{"throttle", throttleStage(acc)},
 		{"quota", quotaStage(acc)},
-		// request validation, cache (issue 15)
+		{"request validation", validationStage},
+		{"cache", cacheStage},
 	}
 }
 
@@ -99,6 +102,8 @@ func (g *Gateway) Handle(ctx *fasthttp.RequestCtx) {
 			g.logger.Warn("request failed", "requestId", c.requestID, "error", e.Error())
 		}
 		writeError(ctx, c.stage, e)
+	} else if st := c.stage; st != nil && st.api.minCompress >= 0 {
+		compressResponse(ctx, st.api.minCompress)
 	}
 	if ctx.Hijacked() {
 		stopFraming(ctx.Conn())
@@ -129,6 +134,15 @@ func (gen *Generation) serve(c *Call) *Error {
 		c.ctx.Response.Header.Del("x-amzn-RequestId")
 		x(c.ctx)
 		return nil
+	}
+	// API Gateway decodes a compressed body for every API, before it
+	// knows the API and stage (AWS: "The error is not logged ... if it
+	// occurs in the early phase of decompression before your API and stage
+	// are identified"): so before the route and every per-method stage,
+	// and its 415/413 are the default gateway responses. Not for the extra
+	// handlers, which are not API Gateway.
+	if e := decodeRequestBody(c.ctx); e != nil {
+		return e
 	}
 	if e := gen.selectStage(c); e != nil {
 		return e

@@ -129,6 +129,9 @@ type Error struct {
 	// type's own), for answers recorded on AWS that differ from the type's.
 	Style     bodyStyle
 	ErrorType string
+	// Validation is $context.error.validationErrorString: what a request
+	// validator found (validation.go).
+	Validation string
 }
 
 func (e *Error) Error() string {
@@ -261,7 +264,7 @@ func writeError(ctx *fasthttp.RequestCtx, st *stage, e *Error) {
 		}
 		if cr.hasTmpl {
 			resp.Header.SetContentType(cr.ct)
-			b = []byte(expandGatewayTemplate(cr.tmpl, ctx, st, e.Type, msg, string(quoted)))
+			b = []byte(expandGatewayTemplate(cr.tmpl, ctx, st, e, msg, string(quoted)))
 		}
 	}
 	buf.Write(b)
@@ -285,16 +288,17 @@ func gatewayHeaderValue(ctx *fasthttp.RequestCtx, st *stage, h model.GatewayResp
 
 // expandGatewayTemplate substitutes a gateway response template's
 // variables (simple substitution, not VTL: aws-reference §2.2).
-func expandGatewayTemplate(tmpl string, ctx *fasthttp.RequestCtx, st *stage, t ResponseType, msg, quoted string) string {
+func expandGatewayTemplate(tmpl string, ctx *fasthttp.RequestCtx, st *stage, e *Error, msg, quoted string) string {
 	vals := map[string]string{
-		"$context.error.message":       msg,
-		"$context.error.messageString": quoted,
-		"$context.error.responseType":  catalogue[t].Name,
-		"$context.requestId":           string(ctx.Response.Header.Peek("x-amzn-RequestId")),
-		"$context.extendedRequestId":   string(ctx.Response.Header.Peek("x-amz-apigw-id")),
-		"$context.httpMethod":          string(ctx.Method()),
-		"$context.path":                string(ctx.Path()),
-		"$context.domainName":          string(ctx.Host()),
+		"$context.error.message":               msg,
+		"$context.error.messageString":         quoted,
+		"$context.error.responseType":          catalogue[e.Type].Name,
+		"$context.error.validationErrorString": jsonEscape(e.Validation),
+		"$context.requestId":                   string(ctx.Response.Header.Peek("x-amzn-RequestId")),
+		"$context.extendedRequestId":           string(ctx.Response.Header.Peek("x-amz-apigw-id")),
+		"$context.httpMethod":                  string(ctx.Method()),
+		"$context.path":                        string(ctx.Path()),
+		"$context.domainName":                  string(ctx.Host()),
 	}
 	if st != nil {
 		vals["$context.stage"], vals["$context.apiId"], vals["$context.accountId"] = st.name, st.api.id, st.api.account

@@ -91,6 +91,8 @@ type builder struct {
 	resAPI    map[*Resource]*RestAPI
 	deployAPI map[string]*RestAPI  // deployment id -> API
 	funcs     map[string]*Function // by name, logical ID and ARN (the first declared)
+	// validators by id (Ref value)
+	validators map[string]*RequestValidator
 }
 
 func decode(tpl *template.Template, opts Options) (*Model, template.ErrorList) {
@@ -120,6 +122,8 @@ func decode(tpl *template.Template, opts Options) (*Model, template.ErrorList) {
 		{"AWS::Cognito::UserPoolClient", b.userPoolClient},
 		{"AWS::ApiGateway::RestApi", b.restAPI},
 		{"AWS::ApiGateway::Resource", nil}, // all at once: parents first
+		{"AWS::ApiGateway::RequestValidator", b.requestValidator},
+		{"AWS::ApiGateway::Model", nil}, // all at once: they $ref each other
 		{"AWS::ApiGateway::Method", b.method},
 		{"AWS::ApiGateway::Deployment", b.deployment},
 		{"AWS::ApiGateway::Stage", b.stage},
@@ -131,7 +135,11 @@ func decode(tpl *template.Template, opts Options) (*Model, template.ErrorList) {
 	}
 	for _, st := range steps {
 		if st.decode == nil {
-			b.resources(byType[st.typ])
+			if st.typ == "AWS::ApiGateway::Model" {
+				b.dataModels(byType[st.typ])
+			} else {
+				b.resources(byType[st.typ])
+			}
 			continue
 		}
 		for _, r := range byType[st.typ] {
@@ -233,8 +241,12 @@ func (b *builder) restAPI(r *template.Resource) {
 	for _, t := range p.BinaryMediaTypes {
 		api.BinaryMediaTypes = append(api.BinaryMediaTypes, strings.ReplaceAll(t, "~1", "/"))
 	}
-	if p.MinimumCompressionSize != nil {
-		b.note("%s: MinimumCompressionSize is not applied: apigw does not compress responses", r.LogicalID)
+	if v := p.MinimumCompressionSize; v != nil {
+		if *v < 0 || *v > MaxMinimumCompressionSize {
+			b.errAt(r, at("MinimumCompressionSize"), "must be between 0 and %d, not %d", MaxMinimumCompressionSize, *v)
+		} else {
+			api.MinimumCompressionSize = v
+		}
 	}
 	api.Root = &Resource{ID: RootResourceID(r.LogicalID), Path: "/", Line: r.Line, Col: r.Col, File: r.File, Methods: map[string]*Method{}}
 	b.resByID[api.Root.ID] = api.Root
@@ -421,6 +433,7 @@ func (b *builder) method(r *template.Resource) {
 		}
 		m.MethodResponses[code] = resp
 	}
+	b.methodValidation(r, api, m, p.RequestModels)
 	if p.Integration != nil {
 		m.Integration = b.integration(r, m, p.Integration)
 	}
@@ -489,8 +502,11 @@ func (b *builder) integration(r *template.Resource, m *Method, p *cfnIntegration
 			}
 		}
 	}
-	if p.CacheKeyParameters != nil || p.CacheNamespace != "" {
-		b.note("%s: CacheKeyParameters/CacheNamespace are not applied: stage caching is not implemented yet", r.LogicalID)
+	in.CacheKeyParameters, in.CacheNamespace = p.CacheKeyParameters, p.CacheNamespace
+	if in.ContentHandling != "" && in.Type != HTTP {
+		// Proxy integrations pass bodies as they are (Lambda proxies by
+		// isBase64Encoded and binaryMediaTypes); MOCK has no body.
+		b.note("%s: Integration.ContentHandling is not applied to %s integrations (API Gateway applies it to non-proxy ones)", r.LogicalID, in.Type)
 	}
 	return in
 }
@@ -541,7 +557,7 @@ func (b *builder) integrationResponse(r *template.Resource, m *Method, ir cfnInt
 		b.errAt(r, at("StatusCode"), "%v", err)
 		return nil
 	}
-	resp := &IntegrationResponse{StatusCode: code, Pattern: ir.SelectionPattern, Templates: ir.ResponseTemplates, Props: props}
+	resp := &IntegrationResponse{StatusCode: code, Pattern: ir.SelectionPattern, Templates: ir.ResponseTemplates, ContentHandling: ir.ContentHandling, Props: props}
 	if ir.SelectionPattern != "" {
 		resp.Selection, _ = regexp.Compile(`^(?:` + ir.SelectionPattern + `)$`) // Validate reports a bad one
 	}
@@ -776,7 +792,14 @@ func (b *builder) deployment(r *template.Resource) {
 			stageWide = &t
 		}
 		st.Throttles = stageThrottles(stageWide, sd.MethodSettings)
-		b.stageNotes(r.LogicalID, sd.CacheClusterEnabled || sd.CachingEnabled, sd.AccessLogSetting != nil, sd.TracingEnabled)
+		// A StageDescription's CachingEnabled and CacheTtlInSeconds are
+		// the stage-wide method setting ("/*/*").
+		var stageWideCaching *MethodCaching
+		if sd.CachingEnabled != nil || sd.CacheTtlInSeconds != nil {
+			stageWideCaching = &MethodCaching{Path: "*", Method: "*", Enabled: sd.CachingEnabled, TTL: sd.CacheTtlInSeconds}
+		}
+		b.stageCache(r, st, &sd.stageSettings, stageWideCaching, sd.CacheDataEncrypted)
+		b.stageNotes(r.LogicalID, sd.AccessLogSetting != nil, sd.TracingEnabled)
 		if sd.CanarySetting != nil {
 			b.errAt(r, at("StageDescription.CanarySetting"), "canary settings are not supported")
 		}
@@ -811,21 +834,44 @@ func (b *builder) stage(r *template.Resource) {
 	}
 	st := &Stage{Name: name, LogicalID: r.LogicalID, Line: r.Line, Col: r.Col, File: r.File, Props: props, DeploymentID: p.DeploymentId, Description: p.Description, Variables: p.Variables,
 		Throttles: stageThrottles(nil, p.MethodSettings)}
-	caching := p.CacheClusterEnabled
-	for _, s := range p.MethodSettings {
-		caching = caching || s.CachingEnabled
-	}
-	b.stageNotes(r.LogicalID, caching, p.AccessLogSetting != nil, p.TracingEnabled)
+	b.stageCache(r, st, &p.stageSettings, nil, false)
+	b.stageNotes(r.LogicalID, p.AccessLogSetting != nil, p.TracingEnabled)
 	if p.CanarySetting != nil {
 		b.errAt(r, at("CanarySetting"), "canary settings are not supported")
 	}
 	api.Stages = append(api.Stages, st)
 }
 
-func (b *builder) stageNotes(id string, caching bool, accessLog, tracing bool) {
-	if caching {
-		b.note("%s: stage caching is not implemented yet: responses are not cached", id)
+// stageCache reads a stage's cache cluster and the method settings that
+// use it. Sizes and TTLs are Validate's.
+func (b *builder) stageCache(r *template.Resource, st *Stage, ss *stageSettings, stageWide *MethodCaching, encrypted bool) {
+	if stageWide != nil {
+		st.Caching = append(st.Caching, *stageWide)
 	}
+	for i, s := range ss.MethodSettings {
+		encrypted = encrypted || s.CacheDataEncrypted
+		if s.CachingEnabled == nil && s.CacheTtlInSeconds == nil {
+			continue
+		}
+		path, method := methodSettingKey(s.ResourcePath, s.HttpMethod)
+		prop := fmt.Sprintf("MethodSettings[%d]", i)
+		st.Caching = append(st.Caching, MethodCaching{Path: path, Method: method, Enabled: s.CachingEnabled, TTL: s.CacheTtlInSeconds, Prop: prop})
+	}
+	if ss.CacheClusterEnabled {
+		size := ss.CacheClusterSize
+		if size == "" {
+			size = "0.5"
+		}
+		st.Cache = &StageCache{Size: size}
+		if encrypted {
+			b.note("%s: CacheDataEncrypted: apigw's stage cache is in memory and never written out, so there is nothing to encrypt", r.LogicalID)
+		}
+	} else if slices.ContainsFunc(st.Caching, func(mc MethodCaching) bool { return mc.Enabled != nil && *mc.Enabled }) {
+		b.note("%s: CachingEnabled without CacheClusterEnabled: the stage has no cache, so nothing is cached (as in API Gateway)", r.LogicalID)
+	}
+}
+
+func (b *builder) stageNotes(id string, accessLog, tracing bool) {
 	if accessLog {
 		b.note("%s: AccessLogSetting is not applied yet", id)
 	}
@@ -836,7 +882,7 @@ func (b *builder) stageNotes(id string, caching bool, accessLog, tracing bool) {
 
 // noteAccepted records the resources apigw accepts without serving them.
 func (b *builder) noteAccepted(byType map[string][]*template.Resource) {
-	for _, typ := range []string{"AWS::ApiGateway::RequestValidator", "AWS::ApiGateway::Model", "AWS::Lambda::Version"} {
+	for _, typ := range []string{"AWS::Lambda::Version"} {
 		for _, r := range byType[typ] {
 			b.note("%s (%s): accepted, not served", r.LogicalID, typ)
 		}

@@ -62,6 +62,7 @@ var GatewayTemplateVars = map[string]bool{
 	"$context.requestId": true, "$context.extendedRequestId": true, "$context.stage": true,
 	"$context.apiId": true, "$context.httpMethod": true, "$context.resourcePath": true,
 	"$context.path": true, "$context.accountId": true, "$context.domainName": true,
+	"$context.error.validationErrorString": true,
 }
 
 func (b *builder) gatewayResponse(r *template.Resource) {

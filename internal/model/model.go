@@ -36,6 +36,11 @@ type Model struct {
 	Authorizers []*Authorizer
 	// GatewayResponses customise the APIs' gateway errors.
 	GatewayResponses []*GatewayResponse
+	// RequestValidators and DataModels are the REST APIs' request
+	// validators and models (AWS::ApiGateway::Model; the built-in Empty
+	// and Error of an API once a method names them).
+	RequestValidators []*RequestValidator
+	DataModels        []*DataModel
 	// Notes are things the template declares that apigw accepts but does not
 	// act on (yet); validate prints them and serve logs them.
 	Notes []string
@@ -76,6 +81,9 @@ type RestAPI struct {
 	Props     Props
 	// BinaryMediaTypes as written ("image/png", "*/*"; SAM's "~1" is decoded).
 	BinaryMediaTypes []string
+	// MinimumCompressionSize turns on response compression for bodies of
+	// at least that many bytes (0 to 10485760); nil leaves it off.
+	MinimumCompressionSize *int
 	// APIKeySource is ApiKeySourceType: HEADER (the default) or AUTHORIZER.
 	APIKeySource string
 	// Policy is the resource policy as JSON, "" when there is none (an
@@ -91,6 +99,10 @@ type RestAPI struct {
 	Methods []*Method
 	Stages  []*Stage
 }
+
+// MaxMinimumCompressionSize is the largest MinimumCompressionSize API
+// Gateway accepts (10 MB, its payload limit).
+const MaxMinimumCompressionSize = 10485760
 
 // Resource is one path in an API's resource tree.
 type Resource struct {
@@ -122,9 +134,14 @@ type Method struct {
 	Authorizer          *Authorizer // linked by Validate for COGNITO_USER_POOLS
 	AuthorizationScopes []string
 	// APIKeyRequired: the method needs an API key of a usage plan of its
-	// stage. RequestValidatorID is refused by Validate (not enforced yet).
-	APIKeyRequired     bool
+	// stage.
+	APIKeyRequired bool
+	// RequestValidatorID names the method's validator (Validator, linked
+	// by the decoder); RequestModels are its models by content type as
+	// declared ("application/json", "$default").
 	RequestValidatorID string
+	Validator          *RequestValidator
+	RequestModels      map[string]*DataModel
 	OperationName      string
 	// RequestParameters are the method.request.* parameters declared, with
 	// whether each is required.
@@ -176,12 +193,18 @@ type Integration struct {
 	// content type.
 	MockStatus          map[string]int
 	PassthroughBehavior string
-	// ConnectionType (INTERNET, VPC_LINK) and ContentHandling as declared;
-	// Validate refuses VPC links and content conversions.
+	// ConnectionType (INTERNET, VPC_LINK) and ContentHandling
+	// (CONVERT_TO_TEXT, CONVERT_TO_BINARY, "") as declared; Validate
+	// refuses VPC links.
 	ConnectionType  string
 	ContentHandling string
 	Responses       []*IntegrationResponse
 	Timeout         time.Duration
+	// CacheKeyParameters are the method.request.* parameters whose values
+	// key the stage cache with CacheNamespace (the resource's id when
+	// unset).
+	CacheKeyParameters []string
+	CacheNamespace     string
 	// Line and Col of the Integration property (its key), in File when
 	// not Model.File, for messages; its properties are in the method's
 	// Props ("Integration.Uri").
@@ -210,6 +233,9 @@ type IntegrationResponse struct {
 	// backend header, in a stable order.
 	Headers   []ResponseHeader
 	Templates map[string]string // content type -> static body
+	// ContentHandling converts the passed-through backend body:
+	// CONVERT_TO_TEXT, CONVERT_TO_BINARY, or "" (by binaryMediaTypes).
+	ContentHandling string
 	// Props locate StatusCode, SelectionPattern, ResponseParameters.NAME and
 	// ResponseTemplates.TYPE; "" is the response itself.
 	Props Props
@@ -241,6 +267,29 @@ type Stage struct {
 	// Throttles are the stage's throttling settings, stage-wide ("*"
 	// paths) and per method, as declared.
 	Throttles []MethodThrottle
+	// Cache is the stage's cache cluster, nil when CacheClusterEnabled is
+	// not true; Caching are the method settings that say which methods use
+	// it, stage-wide ("*" path and method) and per method, in order.
+	Cache   *StageCache
+	Caching []MethodCaching
+}
+
+// StageCache is a stage's cache cluster: its size as declared and the byte
+// budget apigw gives it.
+type StageCache struct {
+	Size  string // CacheClusterSize in GB: "0.5" (the default) to "237"
+	Bytes uint64 // Size in bytes (GiB taken as 2^30 bytes)
+}
+
+// MethodCaching is one method setting's caching: for Path ("*" or a
+// resource path) and Method ("*" or an HTTP method). Nil fields are unset
+// there and come from the stage-wide setting.
+type MethodCaching struct {
+	Path, Method string
+	Enabled      *bool
+	TTL          *int // CacheTtlInSeconds: 0 to 3600; 300 when unset everywhere
+	// Prop names the setting in messages ("MethodSettings[1]").
+	Prop string
 }
 
 // Function is one AWS::Lambda::Function.

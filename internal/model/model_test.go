@@ -306,6 +306,12 @@ func dump(m *Model) string {
 		fmt.Fprintf(&b, "api %s id=%s name=%q binary=%v\n", api.LogicalID, api.ID, api.Name, api.BinaryMediaTypes)
 		for _, st := range api.Stages {
 			fmt.Fprintf(&b, "  stage %s from=%s deployment=%s vars=%v\n", st.Name, st.LogicalID, st.DeploymentID, st.Variables)
+			if st.Cache != nil {
+				fmt.Fprintf(&b, "    cache size=%s bytes=%d\n", st.Cache.Size, st.Cache.Bytes)
+			}
+			for _, mc := range st.Caching {
+				fmt.Fprintf(&b, "    caching %s %s enabled=%v ttl=%v\n", mc.Path, mc.Method, deref(mc.Enabled), deref(mc.TTL))
+			}
 		}
 		for _, r := range api.Resources {
 			fmt.Fprintf(&b, "  resource %s id=%s logical=%s\n", r.Path, r.ID, r.LogicalID)
@@ -329,6 +335,9 @@ func dump(m *Model) string {
 				for _, pm := range in.RequestParameters {
 					fmt.Fprintf(&b, "      param %s.%s <- %s %s\n", pm.Target, pm.TargetName, pm.SourceKind, pm.SourceName)
 				}
+				if len(in.CacheKeyParameters) > 0 || in.CacheNamespace != "" {
+					fmt.Fprintf(&b, "      cache key %v namespace=%q\n", in.CacheKeyParameters, in.CacheNamespace)
+				}
 				for ct, tpl := range in.RequestTemplates {
 					fmt.Fprintf(&b, "      request template %s: %s\n", ct, tpl)
 				}
@@ -350,4 +359,12 @@ func dump(m *Model) string {
 		fmt.Fprintf(&b, "note %s\n", n)
 	}
 	return b.String()
+}
+
+// deref shows a pointer's value, or "unset".
+func deref[T any](p *T) any {
+	if p == nil {
+		return "unset"
+	}
+	return *p
 }

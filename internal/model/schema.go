@@ -115,7 +115,7 @@ type cfnStageDescription struct {
 	stageSettings
 	CacheDataEncrypted   bool     `cfn:"CacheDataEncrypted"`
 	CacheTtlInSeconds    *int     `cfn:"CacheTtlInSeconds"`
-	CachingEnabled       bool     `cfn:"CachingEnabled"`
+	CachingEnabled       *bool    `cfn:"CachingEnabled"`
 	ThrottlingBurstLimit *int     `cfn:"ThrottlingBurstLimit"`
 	ThrottlingRateLimit  *float64 `cfn:"ThrottlingRateLimit"`
 	LoggingLevel         string   `cfn:"LoggingLevel"`
@@ -133,7 +133,7 @@ type cfnStage struct {
 type cfnMethodSetting struct {
 	ResourcePath         string   `cfn:"ResourcePath"`
 	HttpMethod           string   `cfn:"HttpMethod"`
-	CachingEnabled       bool     `cfn:"CachingEnabled"`
+	CachingEnabled       *bool    `cfn:"CachingEnabled"`
 	CacheTtlInSeconds    *int     `cfn:"CacheTtlInSeconds"`
 	CacheDataEncrypted   bool     `cfn:"CacheDataEncrypted"`
 	ThrottlingBurstLimit *int     `cfn:"ThrottlingBurstLimit"`

@@ -118,6 +118,32 @@ func (v *validator) stages(api *RestAPI) {
 			continue
 		}
 		seen[st.Name] = st
+		v.stageCache(st, pos)
+	}
+}
+
+// cacheClusterSizes are API Gateway's cache sizes in GB.
+var cacheClusterSizes = map[string]float64{"0.5": 0.5, "1.6": 1.6, "6.1": 6.1, "13.5": 13.5, "28.4": 28.4, "58.2": 58.2, "118": 118, "237": 237}
+
+// MaxCacheTTL is the longest CacheTtlInSeconds API Gateway accepts.
+const MaxCacheTTL = 3600
+
+func (v *validator) stageCache(st *Stage, pos Pos) {
+	if c := st.Cache; c != nil {
+		gb, ok := cacheClusterSizes[c.Size]
+		if !ok {
+			v.errAt(st.LogicalID, st.Props, pos, "CacheClusterSize", "%q is not a cache size API Gateway offers (0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118 or 237 GB)", c.Size)
+		}
+		c.Bytes = uint64(gb * (1 << 30))
+	}
+	for _, mc := range st.Caching {
+		if mc.TTL != nil && (*mc.TTL < 0 || *mc.TTL > MaxCacheTTL) {
+			name := "CacheTtlInSeconds"
+			if mc.Prop != "" {
+				name = mc.Prop + "." + name
+			}
+			v.errAt(st.LogicalID, st.Props, pos, name, "%d is not from 0 to %d seconds", *mc.TTL, MaxCacheTTL)
+		}
 	}
 }
 
@@ -165,9 +191,7 @@ func (v *validator) method(api *RestAPI, m *Method) {
 	if m.APIKeyRequired && api.APIKeySource == "AUTHORIZER" && m.AuthorizationType != "CUSTOM" {
 		fail("ApiKeyRequired", "the API's keys come from a Lambda authorizer (ApiKeySourceType AUTHORIZER), and the method has none (AuthorizationType %s): no request could carry a key", m.AuthorizationType)
 	}
-	if m.RequestValidatorID != "" {
-		fail("RequestValidatorId", "request validation is not implemented yet; apigw refuses to serve the method rather than pass unvalidated requests")
-	}
+	v.validation(api, m, fail)
 	for _, k := range sortedKeys(m.RequestParameters) {
 		if !requestParamRe.MatchString(k) {
 			fail("RequestParameters."+k, "must look like method.request.{path|querystring|multivaluequerystring|header|multivalueheader}.NAME")
@@ -190,6 +214,16 @@ func (v *validator) integration(m *Method, in *Integration) {
 	}
 	if in.ConnectionType == "VPC_LINK" {
 		fail("ConnectionType", "VPC_LINK integrations cannot be reproduced locally")
+	}
+	for i, k := range in.CacheKeyParameters {
+		switch {
+		case !requestParamRe.MatchString(k):
+			fail(fmt.Sprintf("CacheKeyParameters[%d]", i), "%q must look like method.request.{path|querystring|multivaluequerystring|header|multivalueheader}.NAME", k)
+		case !hasKey(m.RequestParameters, k):
+			// API Gateway: "to be valid values for cacheKeyParameters, these
+			// parameters must also be specified for Method requestParameters".
+			fail(fmt.Sprintf("CacheKeyParameters[%d]", i), "%s is not declared in the method's RequestParameters, as API Gateway requires of a cache key parameter", k)
+		}
 	}
 	switch in.Type {
 	case HTTPProxy, HTTP:
@@ -247,9 +281,12 @@ func (v *validator) integration(m *Method, in *Integration) {
 	if in.PassthroughBehavior != "" && !slices.Contains([]string{"WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"}, in.PassthroughBehavior) {
 		fail("PassthroughBehavior", "must be WHEN_NO_MATCH, WHEN_NO_TEMPLATES or NEVER, not %q", in.PassthroughBehavior)
 	}
-	if in.ContentHandling != "" {
-		fail("ContentHandling", "ContentHandling conversions are not supported yet")
+	switch in.ContentHandling {
+	case "", "CONVERT_TO_TEXT", "CONVERT_TO_BINARY":
+	default:
+		fail("ContentHandling", "%q is not CONVERT_TO_TEXT or CONVERT_TO_BINARY", in.ContentHandling)
 	}
+
 	if in.Type != HTTPProxy && in.Type != AWSProxy {
 		for _, ir := range in.Responses {
 			v.integrationResponse(m, ir)
@@ -320,6 +357,11 @@ func checkMapping(pm ParamMapping, m *Method) error {
 func (v *validator) integrationResponse(m *Method, ir *IntegrationResponse) {
 	pos := Pos{Line: m.Line, Col: m.Col, File: m.File}
 	fail := func(name, format string, args ...any) { v.errAt(m.LogicalID, ir.Props, pos, name, format, args...) }
+	switch ir.ContentHandling {
+	case "", "CONVERT_TO_TEXT", "CONVERT_TO_BINARY":
+	default:
+		fail("ContentHandling", "%q is not CONVERT_TO_TEXT or CONVERT_TO_BINARY", ir.ContentHandling)
+	}
 	if ir.StatusCode < 100 || ir.StatusCode > 599 {
 		fail("StatusCode", "status code %d must be a number from 100 to 599", ir.StatusCode)
 		return
@@ -421,6 +463,11 @@ func uriPlaceholders(uri string) []string {
 		out = append(out, uri[m[2]:m[3]])
 	}
 	return out
+}
+
+func hasKey[V any](m map[string]V, k string) bool {
+	_, ok := m[k]
+	return ok
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -254,7 +254,7 @@ func TestEmptyPolicyIsNone(t *testing.T) {
 func TestDecodeThenValidate(t *testing.T) {
 	src := head + `  Get:
     Type: AWS::ApiGateway::Method
-    Properties: {RestApiId: !Ref Api, ResourceId: !Ref Users, HttpMethod: GET, ApiKeyRequired: true, RequestValidatorId: v1, Integration: {Type: MOCK}}
+    Properties: {RestApiId: !Ref Api, ResourceId: !Ref Users, HttpMethod: GET, ApiKeyRequired: true, AuthorizationType: BOGUS, Integration: {Type: MOCK}}
 `
 	tpl, err := template.Parse("t.yaml", []byte(src), template.Options{Region: "us-east-1", AccountID: "123456789012", StackName: "s", Types: Types()})
 	if err != nil {
@@ -269,7 +269,7 @@ func TestDecodeThenValidate(t *testing.T) {
 		t.Fatalf("decoded %+v", api)
 	}
 	err = Validate(m)
-	if err == nil || !strings.Contains(err.Error(), "t.yaml:19:") || !strings.Contains(err.Error(), "Get.Properties.RequestValidatorId: request validation is not implemented yet") {
+	if err == nil || !strings.Contains(err.Error(), "t.yaml:19:") || !strings.Contains(err.Error(), `Get.Properties.AuthorizationType: "BOGUS" is not an authorization type`) {
 		t.Errorf("Validate: %v", err)
 	}
 

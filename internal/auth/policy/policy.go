@@ -43,6 +43,9 @@ const (
 
 // Request is what the policy is evaluated for.
 type Request struct {
+	// Action is the execute-api action asked for; "" is
+	// execute-api:Invoke.
+	Action    string
 	MethodARN string
 	// Principal is the caller's IAM user ARN ("" for anonymous); Account
 	// its account id.
@@ -215,7 +218,11 @@ func (p *Policy) Evaluate(r Request) Decision {
 }
 
 func (s *statement) applies(r Request) bool {
-	if !s.principalMatches(r) || !anyGlob(s.actions, "execute-api:Invoke") || !anyGlob(s.resources, r.MethodARN) {
+	action := r.Action
+	if action == "" {
+		action = "execute-api:Invoke"
+	}
+	if !s.principalMatches(r) || !anyGlob(s.actions, action) || !anyGlob(s.resources, r.MethodARN) {
 		return false
 	}
 	if len(s.sourceIP) > 0 && !inAny(s.sourceIP, r.SourceIP) {
