@@ -276,7 +276,14 @@ func (mc *methodCache) key(c *Call) string {
 			b = binary.AppendUvarint(b, uint64(len(v)))
 			b = append(b, v...)
 		case "querystring":
-			b = appendLenValue(b, c.ctx.QueryArgs().Peek(p.name))
+			// The last value, as API Gateway's single-value parameters take.
+			var last []byte
+			for k, v := range c.ctx.QueryArgs().All() {
+				if string(k) == p.name {
+					last = v
+				}
+			}
+			b = appendLenValue(b, last)
 		case "multivaluequerystring":
 			for _, qv := range c.ctx.QueryArgs().PeekMulti(p.name) {
 				b = appendLenValue(b, qv)

@@ -137,6 +137,7 @@ func TestCacheKeys(t *testing.T) {
 		{"GET", "/cached/items/b", 2},
 		{"GET", "/cached/items/a?type=x", 3},
 		{"GET", "/cached/items/a?type=x", 3},
+		{"GET", "/cached/items/a?type=z&type=x", 3}, // the last value, as API Gateway takes
 		{"POST", "/cached/items/a", 4},
 		{"POST", "/cached/items/a", 5},
 		{"GET", "/plain/items/a", 6},

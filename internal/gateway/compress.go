@@ -307,9 +307,11 @@ func decode(dst, src []byte, cc contentCoding, limit int) ([]byte, error) {
 		}
 		d.read = d.gz
 		// The trailer's ISIZE is the decoded size (mod 2^32) of the last
-		// member: a hint for the buffer, never more than the limit.
+		// member: a hint for the buffer, never more than the limit nor
+		// than deflate's largest ratio (1032:1) allows, so a lying trailer
+		// on a small body cannot make it allocate much.
 		if err == nil && len(src) >= 18 {
-			if n := int(binary.LittleEndian.Uint32(src[len(src)-4:])); n > cap(dst)-len(dst) && n <= limit {
+			if n := int(binary.LittleEndian.Uint32(src[len(src)-4:])); n > cap(dst)-len(dst) && n <= limit && n <= 1032*len(src) {
 				dst = append(make([]byte, 0, len(dst)+n+1), dst...)
 			}
 		}

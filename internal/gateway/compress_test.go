@@ -512,3 +512,35 @@ func BenchmarkCompressRequestPath(b *testing.B) {
 		}
 	})
 }
+
+// FuzzDecodeRequestBody: whatever the body and Content-Encoding, decoding
+// leaves the request as it was, replaces it with at most MaxBodySize bytes,
+// or answers 415 or 413: never a panic or another error.
+func FuzzDecodeRequestBody(f *testing.F) {
+	var gz, zl bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write([]byte(`{"hello":"world"}`))
+	w.Close()
+	z := zlib.NewWriter(&zl)
+	z.Write([]byte(`{"hello":"world"}`))
+	z.Close()
+	f.Add("gzip", gz.Bytes())
+	f.Add("deflate", zl.Bytes())
+	f.Add("gzip", gz.Bytes()[:len(gz.Bytes())-3])
+	f.Add("identity", []byte("plain"))
+	f.Add("br", []byte("x"))
+	f.Add("GZIP ", append(gz.Bytes(), 'x'))
+	f.Fuzz(func(t *testing.T, coding string, body []byte) {
+		var ctx fasthttp.RequestCtx
+		ctx.Request.Header.SetMethod("POST")
+		ctx.Request.Header.Set("Content-Encoding", coding)
+		ctx.Request.SetBody(body)
+		e := decodeRequestBody(&ctx)
+		if e != nil && e.Type != UnsupportedMediaType && e.Type != RequestTooLarge {
+			t.Fatalf("%+v", e)
+		}
+		if len(ctx.Request.Body()) > MaxBodySize {
+			t.Fatalf("decoded to %d bytes", len(ctx.Request.Body()))
+		}
+	})
+}
