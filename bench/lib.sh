@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # PORT and the port range are for the scripts that source this
-# Helpers both benchmarks source (bench/run.sh, bench/lambda/run.sh). They
+# Helpers the benchmarks source (bench/run.sh, bench/lambda, bench/access, bench/cache). They
 # expect HOST and the functions log and die to be defined first.
 
 # Free loopback ports below the ephemeral range, so that they cannot collide
@@ -52,4 +52,16 @@ stop_pids() { # PID...: TERM, wait up to 5 s, KILL; sets KILLED to the number it
 	for pid in "$@"; do kill -9 "$pid" 2>/dev/null && KILLED=$((KILLED + 1)); done
 	for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
 	return 0
+}
+
+wrk_summary() { # WRK_OUTPUT: prints "req/s p99_us non2xx" of one wrk --latency run
+	python3 - "$1" <<'PY'
+import re, sys
+out = sys.argv[1]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+m = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+p99 = float(m.group(1)) * {"us": 1, "ms": 1000, "s": 1e6}[m.group(2)]
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+print(f"{rps:.0f} {p99:.0f} {bad.group(1) if bad else 0}")
+PY
 }

@@ -56,15 +56,7 @@ done
 run() {
 	local out
 	out=$(wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "http://$ADDR$1")
-	python3 - "$out" <<'PY'
-import re, sys
-out = sys.argv[1]
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-m = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-p99 = float(m.group(1)) * {"us": 1, "ms": 1000, "s": 1e6}[m.group(2)]
-bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-print(f"{rps:.0f} {p99:.0f} {bad.group(1) if bad else 0}")
-PY
+	wrk_summary "$out"
 }
 wrk -t2 -c8 -d2s "http://$ADDR/plain/items/abc" >/dev/null
 for route in /items/abc /users; do

@@ -107,18 +107,11 @@ func cacheGateway(t testing.TB, backend, ttl string) (*Gateway, *cache.Stages) {
 }
 
 func cacheRequest(g *Gateway, method, uri string, headers ...string) *fasthttp.Response {
-	var req fasthttp.Request
-	req.Header.SetMethod(method)
-	req.SetRequestURI(uri)
-	req.Header.SetHost("127.0.0.1:8080")
+	c := compressCase{method: method, uri: uri, header: map[string]string{}}
 	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
+		c.header[headers[i]] = headers[i+1]
 	}
-	var ctx fasthttp.RequestCtx
-	serveRequest(g, &ctx, &req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5555})
-	var resp fasthttp.Response
-	ctx.Response.CopyTo(&resp)
-	return &resp
+	return c.serve(g)
 }
 
 // TestCacheKeys: entries are split by method, path parameter and query
