@@ -297,29 +297,24 @@ func (c compressCase) serve(g *Gateway) *fasthttp.Response {
 // plainBody decodes a response body by its Content-Encoding.
 func plainBody(t *testing.T, r *fasthttp.Response) []byte {
 	t.Helper()
-	switch ce := string(r.Header.ContentEncoding()); ce {
+	var zr io.Reader
+	var err error
+	switch string(r.Header.ContentEncoding()) {
 	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(r.Body()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(zr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
+		zr, err = gzip.NewReader(bytes.NewReader(r.Body()))
 	case "deflate":
-		zr, err := zlib.NewReader(bytes.NewReader(r.Body()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(zr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
+		zr, err = zlib.NewReader(bytes.NewReader(r.Body()))
+	default:
+		return r.Body()
 	}
-	return r.Body()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func TestCompressResponses(t *testing.T) {
