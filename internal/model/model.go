@@ -25,8 +25,11 @@ type Model struct {
 	AccountID string
 	// RestAPIs are the APIs, every kind (each says its Kind; REST only, for
 	// now).
-	RestAPIs  []*RestAPI
-	Functions []*Function
+	RestAPIs []*RestAPI
+	// WebSocketAPIs are the AWS::ApiGatewayV2::Api resources with
+	// ProtocolType WEBSOCKET (websocket.go).
+	WebSocketAPIs []*WebSocketAPI
+	Functions     []*Function
 	// APIKeys and UsagePlans are the template's keys and plans (REST).
 	APIKeys    []*APIKey
 	UsagePlans []*UsagePlan
