@@ -129,6 +129,7 @@ type reloadStatus struct {
 func (s *server) install(b *built, why string) int {
 	b.plan.Commit()
 	s.gw.Swap(b.gen)
+	s.shared.hub.Activate(b.ws) // open connections' next messages take the new routes
 	s.shared.caches.Keep(b.gen.CacheStages())
 	s.mu.Lock()
 	s.model, s.deps, s.issuers = b.model, b.deps, b.issuers

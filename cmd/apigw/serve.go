@@ -31,6 +31,7 @@ import (
 	"github.com/apigw/apigw/internal/state"
 	"github.com/apigw/apigw/internal/template"
 	"github.com/apigw/apigw/internal/watch"
+	"github.com/apigw/apigw/internal/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -80,6 +81,7 @@ type built struct {
 	model   *model.Model
 	deps    gateway.Deps
 	issuers map[string]*cognito.Issuer // local user-pool issuers by logical ID
+	ws      *websocket.Server          // the WebSocket APIs; nil when none
 }
 
 // shared is the state that outlives generations: token buckets, and the
@@ -91,6 +93,10 @@ type shared struct {
 	store   *state.Store
 	// caches are the stage caches, kept across loads.
 	caches *cache.Stages
+	// hub holds the open WebSocket connections across loads; manage
+	// verifies @connections calls (nil without --iam-credentials).
+	hub    *websocket.Hub
+	manage *sigv4.Verifier
 	// iam verifies AWS_IAM methods (execute-api) and, with
 	// --iam-credentials, the Invoke API (lambda); without the flag iam has
 	// no identity (every AWS_IAM call is refused) and invoke is nil.
@@ -142,7 +148,7 @@ func (st *shared) userPools(m *model.Model, cfg config.Config, region string) (v
 }
 
 func newShared(o *options, store *state.Store) (*shared, error) {
-	st := &shared{clock: limit.System, buckets: limit.NewBuckets(limit.System), store: store, caches: &cache.Stages{},
+	st := &shared{clock: limit.System, buckets: limit.NewBuckets(limit.System), store: store, caches: &cache.Stages{}, hub: websocket.NewHub(),
 		issuerDir: filepath.Join(o.data, "userpools"), remoteKeys: map[string]*cognito.RemoteKeys{}}
 	var creds map[string]sigv4.Credentials
 	if o.iamCredentials != "" {
@@ -151,6 +157,7 @@ func newShared(o *options, store *state.Store) (*shared, error) {
 			return nil, fmt.Errorf("--iam-credentials: %v", err)
 		}
 		st.invoke = &sigv4.Verifier{Region: o.region, Service: "lambda", AccountID: o.accountID, Creds: creds}
+		st.manage = &sigv4.Verifier{Region: o.region, Service: "execute-api", AccountID: o.accountID, Creds: creds}
 	}
 	st.iam = &sigv4.Verifier{Region: o.region, Service: "execute-api", AccountID: o.accountID, Creds: creds}
 	return st, nil
@@ -192,15 +199,24 @@ func build(o *options, logger *slog.Logger, rt *lambda.Runtime, st *shared, prev
 		plan.Abort()
 		return nil, err
 	}
+	ws, err := websocket.New(websocket.Config{Model: l.model, Invoker: fns, Hub: st.hub, Logger: logger, Verifier: st.manage})
+	if err != nil {
+		plan.Abort()
+		return nil, err
+	}
+	extra := []gateway.Extra{{Match: invokeAPI.Match, Handler: invokeAPI.Handle}}
+	if ws != nil {
+		extra = append(extra, gateway.Extra{Match: ws.Match, Handler: ws.Handle})
+	}
 	deps := gateway.Deps{Logger: logger, Invoker: fns, Region: o.region, Account: o.accountID,
-		Extra: []gateway.Extra{{Match: invokeAPI.Match, Handler: invokeAPI.Handle}}, Access: access, IAM: st.iam, UserPools: pools,
+		Extra: extra, Access: access, IAM: st.iam, UserPools: pools,
 		Caches: st.caches, CacheControl: gateway.CacheControl{AnyoneMayInvalidate: !l.cfg.Caching.RequireAuthorization(), Strategy: l.cfg.Caching.UnauthorizedCacheControlHeaderStrategy}}
 	gen, err := gateway.Compile(l.model, deps, prev)
 	if err != nil {
 		plan.Abort()
 		return nil, err
 	}
-	b := &built{gen: gen, plan: plan, notes: append(l.notes, notes...), paths: l.includes, model: l.model, deps: deps, issuers: issuers}
+	b := &built{gen: gen, plan: plan, notes: append(l.notes, notes...), paths: l.includes, model: l.model, deps: deps, issuers: issuers, ws: ws}
 	for _, f := range l.model.Functions {
 		if f.Code.Path != "" {
 			b.paths = append(b.paths, f.Code.Path)
@@ -503,6 +519,9 @@ loop:
 	if srvState.watcher != nil {
 		srvState.watcher.Close()
 	}
+	// Hijacked WebSocket connections are not the server's to wait for:
+	// close them first, so their $disconnect runs while functions still do.
+	st.hub.CloseAll(5 * time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.ShutdownWithContext(ctx); err != nil {

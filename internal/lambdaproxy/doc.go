@@ -1,7 +1,8 @@
 // Package lambdaproxy builds the Lambda proxy integration event (payload
 // format 1.0, the REST API shape) that API Gateway sends to a function, and
 // reads the function's result the way API Gateway does for REST AWS_PROXY
-// integrations.
+// integrations. websocket.go does the same for WebSocket APIs (the
+// CONNECT, MESSAGE and DISCONNECT events, and the route's result).
 //
 // Both directions sit on the request path, so neither uses encoding/json
 // reflection for the common case: AppendEvent appends JSON to a caller-owned

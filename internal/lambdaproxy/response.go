@@ -68,6 +68,13 @@ type Response struct {
 // strings becomes U+FFFD; base64 is the standard alphabet, padding
 // optional, line breaks ignored.
 func ParseResponse(data []byte, decodeBase64 bool) (*Response, error) {
+	return parseResponse(data, decodeBase64, true)
+}
+
+// parseResponse is ParseResponse; defaultType false leaves out the
+// Content-Type: application/json that REST adds (WebSocket routes have no
+// HTTP response to put it on).
+func parseResponse(data []byte, decodeBase64, defaultType bool) (*Response, error) {
 	p := reader{data: data}
 	var (
 		status    = 200
@@ -152,7 +159,7 @@ func ParseResponse(data []byte, decodeBase64 bool) (*Response, error) {
 	case bodyAlias:
 		resp.Body = append(make([]byte, 0, len(body)), body...)
 	}
-	resp.Headers = mergeHeaders(headers, multi)
+	resp.Headers = mergeHeaders(headers, multi, defaultType)
 	return resp, nil
 }
 
@@ -168,7 +175,7 @@ type multiEntry struct {
 
 // mergeHeaders builds the final header list (see Response.Headers). Names
 // are HTTP tokens by now, so ASCII case folding is exact.
-func mergeHeaders(headers []entry, multi []multiEntry) []Header {
+func mergeHeaders(headers []entry, multi []multiEntry, defaultType bool) []Header {
 	n := len(headers) + 1
 	for i := range multi {
 		n += len(multi[i].values)
@@ -240,6 +247,9 @@ func mergeHeaders(headers []entry, multi []multiEntry) []Header {
 		if !consumed[i] {
 			out = append(out, Header{Name: h.name, Value: h.value})
 		}
+	}
+	if !defaultType {
+		return out
 	}
 	for _, h := range out {
 		if asciiEqualFold(h.Name, "content-type") {

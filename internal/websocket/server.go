@@ -1,0 +1,355 @@
+package websocket
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/apigw/apigw/internal/auth/sigv4"
+	"github.com/apigw/apigw/internal/lambda"
+	"github.com/apigw/apigw/internal/lambdaproxy"
+	"github.com/apigw/apigw/internal/model"
+	"github.com/fasthttp/websocket"
+	"github.com/valyala/fasthttp"
+)
+
+// Config is what a generation's WebSocket server is built from.
+type Config struct {
+	Model   *model.Model
+	Invoker lambda.Invoker // the generation's functions
+	Hub     *Hub
+	Logger  *slog.Logger
+	Limits  Limits // zero: DefaultLimits
+	// Verifier checks @connections calls' SigV4 signatures; nil accepts
+	// them unsigned.
+	Verifier *sigv4.Verifier
+}
+
+// Server serves one generation's WebSocket APIs.
+type Server struct {
+	hub      *Hub
+	invoker  lambda.Invoker
+	logger   *slog.Logger
+	limits   Limits
+	verifier *sigv4.Verifier
+	stages   map[string]*stage // by stage name
+	up       websocket.FastHTTPUpgrader
+}
+
+type stage struct {
+	name string
+	api  *api
+	vars map[string]string
+}
+
+type api struct {
+	id        string
+	model     *model.WebSocketAPI
+	selection *selection
+	routes    map[string]*route
+}
+
+type route struct {
+	key    string
+	model  *model.WSRoute
+	target *model.WSIntegration // nil: no integration
+}
+
+// New compiles a generation's WebSocket APIs; nil (and no error) when the
+// model has none.
+func New(cfg Config) (*Server, error) {
+	if cfg.Model == nil || len(cfg.Model.WebSocketAPIs) == 0 {
+		return nil, nil
+	}
+	s := &Server{hub: cfg.Hub, invoker: cfg.Invoker, logger: cfg.Logger, limits: cfg.Limits, verifier: cfg.Verifier, stages: map[string]*stage{}}
+	if s.limits == (Limits{}) {
+		s.limits = DefaultLimits
+	}
+	restStages := map[string]string{}
+	for _, ra := range cfg.Model.RestAPIs {
+		for _, st := range ra.Stages {
+			restStages[st.Name] = ra.LogicalID
+		}
+	}
+	for _, ma := range cfg.Model.WebSocketAPIs {
+		sel, err := parseSelection(ma.RouteSelection)
+		if err != nil {
+			return nil, fmt.Errorf("%s: RouteSelectionExpression: %v", ma.LogicalID, err)
+		}
+		a := &api{id: ma.ID, model: ma, selection: sel, routes: map[string]*route{}}
+		for key, mr := range ma.Routes {
+			a.routes[key] = &route{key: key, model: mr, target: mr.Integration}
+		}
+		for _, ms := range ma.Stages {
+			if other, ok := restStages[ms.Name]; ok {
+				return nil, fmt.Errorf("%s: stage %q is also a stage of the REST API %s: both would be served at /%s", ma.LogicalID, ms.Name, other, ms.Name)
+			}
+			if prev := s.stages[ms.Name]; prev != nil {
+				return nil, fmt.Errorf("%s: stage %q is also a stage of %s: both would be served at /%s", ma.LogicalID, ms.Name, prev.api.model.LogicalID, ms.Name)
+			}
+			s.stages[ms.Name] = &stage{name: ms.Name, api: a, vars: ms.Variables}
+		}
+	}
+	s.up = websocket.FastHTTPUpgrader{
+		ReadBufferSize:  4 << 10,
+		WriteBufferSize: 4 << 10,
+		// API Gateway does not check the Origin of WebSocket handshakes.
+		CheckOrigin: func(*fasthttp.RequestCtx) bool { return true },
+	}
+	return s, nil
+}
+
+// Match reports whether a data-plane path is a WebSocket stage
+// ("/{stage}") or its @connections API ("/{stage}/@connections/{id}").
+func (s *Server) Match(path string) bool {
+	name, rest, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	if s.stages[name] == nil {
+		return false
+	}
+	return rest == "" || strings.HasPrefix(rest, "@connections/") || strings.HasPrefix(rest, "%40connections/")
+}
+
+// Handle serves a handshake or an @connections call.
+func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
+	path := string(ctx.Path())
+	name, rest, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	st := s.stages[name]
+	if rest != "" {
+		s.manage(ctx, st, rest[strings.IndexByte(rest, '/')+1:])
+		return
+	}
+	s.handshake(ctx, st)
+}
+
+// handshake runs $connect, then upgrades: the connection exists only when
+// $connect's integration accepted it (a 2xx, or no $connect route).
+func (s *Server) handshake(ctx *fasthttp.RequestCtx, st *stage) {
+	canonicalizeHandshake(&ctx.Request.Header)
+	if !websocket.FastHTTPIsWebSocketUpgrade(ctx) {
+		// A plain request to the WebSocket endpoint.
+		writeJSONError(ctx, fasthttp.StatusForbidden, "", `{"message":"Forbidden"}`)
+		return
+	}
+	now := time.Now()
+	c := &Conn{id: newID(), apiID: st.api.id, stage: st.name, connectedAt: now, sourceIP: remoteIP(ctx),
+		userAgent: string(ctx.UserAgent()), domain: string(ctx.Host()), limits: s.limits, closed: make(chan struct{})}
+	c.touch()
+	if r := st.api.routes["$connect"]; r != nil && r.target != nil {
+		ev := s.connectEvent(ctx, st, c, now)
+		res, err := s.invoke(r.target, ev)
+		if err != nil {
+			// A function that fails (or answers what is not a proxy
+			// result) refuses the handshake with 502.
+			s.logger.Warn("$connect failed", "api", st.api.model.LogicalID, "error", err)
+			ctx.SetStatusCode(fasthttp.StatusBadGateway)
+			return
+		}
+		if !res.Accepted() {
+			ctx.SetStatusCode(res.StatusCode)
+			return
+		}
+		for _, h := range res.HandshakeHeaders() {
+			ctx.Response.Header.Set(h.Name, h.Value)
+		}
+	}
+	// The upgrader would refuse a handshake whose response already names
+	// extensions; $connect may set Sec-WebSocket-Protocol.
+	err := s.up.Upgrade(ctx, func(ws *websocket.Conn) {
+		c.ws = ws
+		s.hub.wg.Add(1)
+		defer s.hub.wg.Done()
+		s.hub.add(c)
+		s.serveConn(c)
+	})
+	if err != nil {
+		s.logger.Debug("handshake refused", "error", err)
+	}
+}
+
+// serveConn reads a connection's messages until it ends, then runs
+// $disconnect.
+func (s *Server) serveConn(c *Conn) {
+	ws := c.ws
+	ws.SetReadLimit(c.limits.MaxMessage)
+	maxTimer := time.AfterFunc(c.limits.MaxDuration, func() {
+		c.closeWith(websocket.CloseGoingAway, "Going away", closedByServer)
+	})
+	defer maxTimer.Stop()
+	ws.SetPingHandler(func(data string) error {
+		c.touch()
+		ws.SetReadDeadline(time.Now().Add(c.limits.IdleTimeout))
+		c.writeMu.Lock()
+		defer c.writeMu.Unlock()
+		return ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+	})
+	for {
+		ws.SetReadDeadline(time.Now().Add(c.limits.IdleTimeout))
+		kind, msg, err := ws.ReadMessage()
+		if err != nil {
+			code, reason := closeCodeOf(err)
+			switch {
+			case err == websocket.ErrReadLimit:
+				c.closeWith(websocket.CloseMessageTooBig, "Message too big", closedByServer)
+				code, reason = websocket.CloseMessageTooBig, "Message too big"
+			case isTimeout(err):
+				c.closeWith(websocket.CloseGoingAway, "Going away", closedByServer)
+				code, reason = websocket.CloseGoingAway, "Going away"
+			default:
+				c.closeWith(code, reason, "client")
+				if c.closeReason != reason || c.closeCode != code {
+					code, reason = c.closeCode, c.closeReason // the server closed it first
+				}
+			}
+			s.hub.remove(c)
+			s.disconnect(c, code, reason)
+			return
+		}
+		c.touch()
+		if kind != websocket.TextMessage {
+			// API Gateway does not take binary frames: 1003 (unsupported data).
+			c.closeWith(websocket.CloseUnsupportedData, "Binary frames are not supported", closedByServer)
+			continue
+		}
+		if cur := s.hub.Current(); cur != nil {
+			cur.message(c, msg)
+		} else {
+			// The template no longer declares WebSocket APIs.
+			c.closeWith(websocket.CloseGoingAway, "Going away", closedByServer)
+		}
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// message routes one message on the generation serving now.
+func (s *Server) message(c *Conn, msg []byte) {
+	st := s.stages[c.stage]
+	if st == nil || st.api.id != c.apiID {
+		// The API or stage is gone after a reload.
+		c.closeWith(websocket.CloseGoingAway, "Going away", closedByServer)
+		return
+	}
+	requestID := newID()
+	r := st.api.route(msg)
+	if r == nil || r.target == nil {
+		c.write(websocket.TextMessage, forbiddenFrame(c.id, requestID))
+		return
+	}
+	ev := s.messageEvent(st, c, r.key, requestID, msg)
+	res, err := s.invoke(r.target, ev)
+	if err != nil {
+		// A failed integration is answered in band, the connection stays.
+		s.logger.Warn("route failed", "route", r.key, "error", err)
+		c.write(websocket.TextMessage, internalErrorFrame(c.id, requestID))
+		return
+	}
+	if r.model.TwoWay {
+		// The body is sent whatever the status, an empty one too.
+		c.write(websocket.TextMessage, res.Body)
+	}
+}
+
+// route selects the message's route: the selection expression's value,
+// else $default.
+func (a *api) route(msg []byte) *route {
+	if key, ok := a.selection.eval(msg); ok {
+		if r := a.routes[key]; r != nil && !strings.HasPrefix(key, "$") {
+			return r
+		}
+	}
+	return a.routes["$default"]
+}
+
+// disconnect runs $disconnect for a connection that ended; best effort,
+// as in API Gateway.
+func (s *Server) disconnect(c *Conn, code int, reason string) {
+	cur := s.hub.Current()
+	if cur == nil {
+		cur = s
+	}
+	st := cur.stages[c.stage]
+	if st == nil || st.api.id != c.apiID {
+		return
+	}
+	r := st.api.routes["$disconnect"]
+	if r == nil || r.target == nil {
+		return
+	}
+	ev := cur.disconnectEvent(st, c, code, reason)
+	if _, err := cur.invoke(r.target, ev); err != nil {
+		cur.logger.Warn("$disconnect failed", "error", err)
+	}
+}
+
+// forbiddenFrame is API Gateway's in-band answer to a message no route
+// takes (aws-reference §2.4: the spacing as AWS sends it).
+func forbiddenFrame(connID, requestID string) []byte {
+	return lambdaproxy.AppendWSError(nil, lambdaproxy.WSForbidden, connID, requestID)
+}
+
+// internalErrorFrame answers a message whose integration failed.
+func internalErrorFrame(connID, requestID string) []byte {
+	return lambdaproxy.AppendWSError(nil, lambdaproxy.WSInternalServerError, connID, requestID)
+}
+
+// invoke calls a route's integration with an event and reads its answer.
+func (s *Server) invoke(in *model.WSIntegration, event []byte) (*lambdaproxy.WSResponse, error) {
+	switch in.Type {
+	case model.AWSProxy:
+		ctx, cancel := context.WithTimeout(context.Background(), in.Timeout)
+		defer cancel()
+		res, err := s.invoker.Invoke(ctx, in.Function, event)
+		if err != nil {
+			return nil, err
+		}
+		if res.FunctionError != "" {
+			return nil, fmt.Errorf("the function failed (%s): %.200s", res.FunctionError, res.Payload)
+		}
+		return lambdaproxy.ParseWSResponse(res.Payload)
+	case model.Mock:
+		return &lambdaproxy.WSResponse{StatusCode: 200}, nil
+	}
+	return nil, fmt.Errorf("integration type %s is not served yet", in.Type)
+}
+
+func writeJSONError(ctx *fasthttp.RequestCtx, status int, errType, body string) {
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("application/json")
+	if errType != "" {
+		ctx.Response.Header.Set("x-amzn-ErrorType", errType)
+	}
+	ctx.SetBodyString(body)
+}
+
+func remoteIP(ctx *fasthttp.RequestCtx) string {
+	if a, ok := ctx.RemoteAddr().(*net.TCPAddr); ok {
+		return a.IP.String()
+	}
+	return ctx.RemoteIP().String()
+}
+
+// wsHandshakeHeaders are the request headers the upgrader reads, in the
+// spelling it peeks them with: the gateway keeps header names as sent
+// (DisableHeaderNamesNormalizing), so "Sec-WebSocket-Key" must be copied.
+var wsHandshakeHeaders = []string{"Connection", "Upgrade", "Sec-Websocket-Version", "Sec-Websocket-Key", "Sec-Websocket-Protocol", "Sec-Websocket-Extensions", "Origin"}
+
+func canonicalizeHandshake(h *fasthttp.RequestHeader) {
+	for _, name := range wsHandshakeHeaders {
+		if len(h.Peek(name)) > 0 {
+			continue
+		}
+		for k, v := range h.All() {
+			if strings.EqualFold(string(k), name) {
+				h.Set(name, string(v))
+				break
+			}
+		}
+	}
+}
