@@ -199,7 +199,7 @@ func build(o *options, logger *slog.Logger, rt *lambda.Runtime, st *shared, prev
 		plan.Abort()
 		return nil, err
 	}
-	ws, err := websocket.New(websocket.Config{Model: l.model, Invoker: fns, Hub: st.hub, Logger: logger, Verifier: st.manage})
+	ws, err := websocket.New(websocket.Config{Model: l.model, Invoker: fns, Hub: st.hub, Logger: logger, Verifier: st.manage, IAM: st.iam})
 	if err != nil {
 		plan.Abort()
 		return nil, err

@@ -38,6 +38,18 @@ func Wire(rt *Runtime, m *model.Model, setup Setup) (*Plan, []string, error) {
 			used[a.Target] = true
 		}
 	}
+	for _, api := range m.WebSocketAPIs {
+		for _, in := range api.Integrations {
+			if in.Type == model.AWSProxy && in.Target != nil {
+				used[in.Target] = true
+			}
+		}
+		for _, a := range api.Authorizers {
+			if a.Target != nil {
+				used[a.Target] = true
+			}
+		}
+	}
 	var signer *Signer
 	for _, ep := range setup.Endpoints {
 		if ep != "" {

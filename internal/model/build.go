@@ -93,6 +93,8 @@ type builder struct {
 	funcs     map[string]*Function // by name, logical ID and ARN (the first declared)
 	// validators by id (Ref value)
 	validators map[string]*RequestValidator
+	// ws is what the WebSocket APIs' decoder keeps (wsbuild.go).
+	ws wsState
 }
 
 func decode(tpl *template.Template, opts Options) (*Model, template.ErrorList) {
@@ -121,6 +123,8 @@ func decode(tpl *template.Template, opts Options) (*Model, template.ErrorList) {
 		{"AWS::Cognito::UserPool", b.userPool},
 		{"AWS::Cognito::UserPoolClient", b.userPoolClient},
 		{"AWS::ApiGateway::RestApi", b.restAPI},
+		// WebSocket APIs' other types: b.webSockets, after these.
+		{"AWS::ApiGatewayV2::Api", b.v2API},
 		{"AWS::ApiGateway::Resource", nil}, // all at once: parents first
 		{"AWS::ApiGateway::RequestValidator", b.requestValidator},
 		{"AWS::ApiGateway::Model", nil}, // all at once: they $ref each other
@@ -146,14 +150,17 @@ func decode(tpl *template.Template, opts Options) (*Model, template.ErrorList) {
 			st.decode(r)
 		}
 	}
+	b.webSockets(byType)
 	b.noteAccepted(byType)
 	return b.m, b.errs
 }
 
 func unsupportedReason(typ string) string {
 	switch {
+	case typ == "AWS::ApiGatewayV2::VpcLink":
+		return "VPC links cannot be reproduced locally"
 	case strings.HasPrefix(typ, "AWS::ApiGatewayV2::"):
-		return fmt.Sprintf("WebSocket and HTTP APIs (API kinds %s and %s) come in a later version of apigw", KindWebSocket, KindHTTP)
+		return fmt.Sprintf("HTTP APIs (API kind %s) come in a later version of apigw", KindHTTP)
 	case typ == "AWS::ApiGateway::VpcLink":
 		return "VPC links cannot be reproduced locally"
 	case typ == "AWS::Lambda::Url":

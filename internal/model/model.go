@@ -61,12 +61,12 @@ const (
 	// not served yet.
 	KindHTTP APIKind = "HTTP"
 	// KindWebSocket is a WebSocket API (AWS::ApiGatewayV2::Api, ProtocolType
-	// WEBSOCKET): not served yet.
+	// WEBSOCKET): Model.WebSocketAPIs (websocket.go).
 	KindWebSocket APIKind = "WEBSOCKET"
 )
 
 // Supported reports whether apigw serves APIs of the kind.
-func (k APIKind) Supported() bool { return k == KindREST }
+func (k APIKind) Supported() bool { return k == KindREST || k == KindWebSocket }
 
 // RestAPI is one API; its Kind says which (REST for
 // AWS::ApiGateway::RestApi, the only kind decoded and served yet). The

@@ -189,10 +189,17 @@ func TestBuildErrors(t *testing.T) {
       Code:
         ZipFile: {"Rain::Embed": handler.py}
 `, []string{"t.yaml:24:9: Fn.Properties.Code.ZipFile: expected the function's source as a string, got a map"}},
-		{"websocket", head + `  Ws:
+		{"http api", head + `  Http:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: h, ProtocolType: HTTP}
+  Route:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref Http, RouteKey: GET /x, Target: nope}
+`, []string{"t.yaml:19:27: Http.Properties.ProtocolType: AWS::ApiGatewayV2::Api with ProtocolType HTTP is not supported yet: HTTP APIs (API kind HTTP) come in a later version of apigw"}},
+		{"websocket without routes and stages", head + `  Ws:
     Type: AWS::ApiGatewayV2::Api
     Properties: {Name: ws, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}
-`, []string{"t.yaml:18:5: Ws.Type: AWS::ApiGatewayV2::Api is not supported yet"}},
+`, []string{"t.yaml:17:3: Ws: the API has no routes", "t.yaml:17:3: Ws: the API has no stage"}},
 		{"no stage", `Resources:
   Api:
     Type: AWS::ApiGateway::RestApi
@@ -351,6 +358,7 @@ func dump(m *Model) string {
 			}
 		}
 	}
+	dumpWebSockets(&b, m)
 	for _, f := range m.Functions {
 		fmt.Fprintf(&b, "function %s name=%s arn=%s runtime=%s handler=%s timeout=%s memory=%d env=%v zip=%t path=%s\n",
 			f.LogicalID, f.Name, f.ARN, f.Runtime, f.Handler, f.Timeout, f.MemorySize, f.Environment, f.Code.ZipFile != "", filepath.Base(f.Code.Path))
@@ -367,4 +375,50 @@ func deref[T any](p *T) any {
 		return "unset"
 	}
 	return *p
+}
+
+// dumpWebSockets writes the WebSocket APIs of a model for the goldens.
+func dumpWebSockets(b *strings.Builder, m *Model) {
+	for _, api := range m.WebSocketAPIs {
+		fmt.Fprintf(b, "websocket api %s id=%s name=%q selection=%q apikeys=%q\n", api.LogicalID, api.ID, api.Name, api.RouteSelection, api.APIKeySelection)
+		for _, st := range api.Stages {
+			fmt.Fprintf(b, "  stage %s from=%s deployment=%s autodeploy=%t vars=%v", st.Name, st.LogicalID, st.DeploymentID, st.AutoDeploy, st.Variables)
+			if st.Throttle != nil {
+				fmt.Fprintf(b, " throttle=%+v", *st.Throttle)
+			}
+			if len(st.RouteThrottles) > 0 {
+				fmt.Fprintf(b, " routes=%+v", st.RouteThrottles)
+			}
+			b.WriteString("\n")
+		}
+		for _, a := range api.Authorizers {
+			target := "-"
+			if a.Target != nil {
+				target = a.Target.LogicalID
+			}
+			fmt.Fprintf(b, "  authorizer %s id=%s name=%s function=%s target=%s remote=%t identity=%v\n", a.LogicalID, a.ID, a.Name, a.Function, target, a.Remote, a.IdentitySource)
+		}
+		for _, in := range api.Integrations {
+			fmt.Fprintf(b, "  integration %s id=%s %s %s %s timeout=%s", in.LogicalID, in.ID, in.Type, in.Method, in.URI, in.Timeout)
+			if in.Function != "" {
+				target := "-"
+				if in.Target != nil {
+					target = in.Target.LogicalID
+				}
+				fmt.Fprintf(b, " function=%s target=%s qualifier=%q remote=%t", in.Function, target, in.Qualifier, in.Remote)
+			}
+			b.WriteString("\n")
+		}
+		for _, rt := range api.RouteList {
+			integ, auth := "-", "-"
+			if rt.Integration != nil {
+				integ = rt.Integration.LogicalID
+			}
+			if rt.Authorizer != nil {
+				auth = rt.Authorizer.LogicalID
+			}
+			fmt.Fprintf(b, "  route %q %s id=%s integration=%s auth=%s authorizer=%s apikey=%t twoway=%t responseselection=%q\n",
+				rt.Key, rt.LogicalID, rt.ID, integ, rt.AuthorizationType, auth, rt.APIKeyRequired, rt.TwoWay, rt.ResponseSelection)
+		}
+	}
 }

@@ -230,6 +230,7 @@ func Types() map[string]template.TypeSpec {
 			return fmt.Sprintf("arn:%s:lambda:%s:%s:function:%s:1", rc.Partition, rc.Region, rc.AccountID, rc.LogicalID), nil
 		}},
 	}
+	v2Types(t)
 	// Types that affect serving but are not implemented yet: known to the
 	// template engine so references resolve, refused by the model.
 	for _, typ := range unsupportedServing {
@@ -251,11 +252,9 @@ func Types() map[string]template.TypeSpec {
 // apigw does not implement yet; a template that has them is refused with a
 // message saying so.
 var unsupportedServing = []string{
-	"AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Integration",
-	"AWS::ApiGatewayV2::Stage", "AWS::ApiGatewayV2::Deployment", "AWS::ApiGatewayV2::Authorizer",
-	"AWS::ApiGatewayV2::RouteResponse", "AWS::ApiGatewayV2::IntegrationResponse", "AWS::ApiGatewayV2::Model",
-	"AWS::ApiGatewayV2::ApiMapping", "AWS::ApiGatewayV2::DomainName", "AWS::ApiGatewayV2::VpcLink",
-	"AWS::ApiGatewayV2::ApiGatewayManagedOverrides",
+	// AWS::ApiGatewayV2::Api and the types of its WebSocket APIs are
+	// decoded (wsbuild.go); HTTP APIs are refused at their Api.
+	"AWS::ApiGatewayV2::VpcLink", "AWS::ApiGatewayV2::ApiGatewayManagedOverrides",
 	"AWS::ApiGateway::VpcLink",
 	"AWS::Lambda::Url", "AWS::Lambda::Alias",
 }
@@ -273,6 +272,7 @@ var ignoredTypes = []string{
 	// address (http://ADDR/{stage}/...) serves it all the same.
 	"AWS::ApiGateway::DomainName", "AWS::ApiGateway::BasePathMapping",
 	"AWS::ApiGateway::DomainNameV2", "AWS::ApiGateway::BasePathMappingV2",
+	"AWS::ApiGatewayV2::DomainName", "AWS::ApiGatewayV2::ApiMapping",
 	"AWS::Cognito::UserPoolDomain", "AWS::Cognito::UserPoolGroup", "AWS::Cognito::UserPoolUser",
 	"AWS::Cognito::UserPoolResourceServer", "AWS::Cognito::IdentityPool", "AWS::Cognito::IdentityPoolRoleAttachment",
 	"AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::SQS::Queue", "AWS::SQS::QueuePolicy",

@@ -152,6 +152,10 @@ func (b *builder) usagePlan(r *template.Resource) {
 	for i, s := range p.ApiStages {
 		prop := fmt.Sprintf("ApiStages[%d]", i)
 		api := b.apiByID[s.ApiId]
+		if api == nil && b.ws.apis[s.ApiId] != nil {
+			b.errAt(r, at(prop+".ApiId"), "usage plans of WebSocket APIs (%s) are not supported yet", b.ws.apis[s.ApiId].LogicalID)
+			continue
+		}
 		if api == nil {
 			b.errAt(r, at(prop+".ApiId"), "%q is not a RestApi of this template (use !Ref of an AWS::ApiGateway::RestApi)", s.ApiId)
 			continue

@@ -35,7 +35,7 @@ func Validate(m *Model) error {
 
 // nothingToServe is the error of a model without APIs; Build leaves it out
 // when decoding failed.
-const nothingToServe = "the template declares no API (AWS::ApiGateway::RestApi): nothing to serve"
+const nothingToServe = "the template declares no API (AWS::ApiGateway::RestApi, or AWS::ApiGatewayV2::Api with ProtocolType WEBSOCKET): nothing to serve"
 
 type validator struct {
 	m    *Model
@@ -44,12 +44,13 @@ type validator struct {
 
 func validate(m *Model) template.ErrorList {
 	v := &validator{m: m}
-	if len(m.RestAPIs) == 0 {
+	if len(m.RestAPIs) == 0 && len(m.WebSocketAPIs) == 0 {
 		v.errs = append(v.errs, &template.Error{File: m.File, Msg: nothingToServe})
 	}
 	for _, api := range m.RestAPIs {
 		v.api(api)
 	}
+	v.webSocketAPIs()
 	v.functions()
 	v.usage()
 	v.authorizers()
@@ -76,6 +77,9 @@ func (v *validator) api(api *RestAPI) {
 		return
 	case !api.Kind.Supported():
 		v.errAt(api.LogicalID, api.Props, pos, "", "%s APIs are not supported yet", api.Kind)
+		return
+	case api.Kind != KindREST:
+		v.errAt(api.LogicalID, api.Props, pos, "", "a %s API is not a REST API: the model holds it in WebSocketAPIs", api.Kind)
 		return
 	}
 	if !policyEmpty(api.Policy) && api.ResourcePolicy == nil {

@@ -305,9 +305,13 @@ func TestValidateBuiltModel(t *testing.T) {
 		}
 	}
 
+	api.Kind = KindHTTP
+	if err := Validate(m); err == nil || !strings.Contains(err.Error(), "api.json:1:1: openapi: HTTP APIs are not supported yet") {
+		t.Errorf("HTTP API: %v", err)
+	}
 	api.Kind = KindWebSocket
-	if err := Validate(m); err == nil || !strings.Contains(err.Error(), "api.json:1:1: openapi: WEBSOCKET APIs are not supported yet") {
-		t.Errorf("WebSocket API: %v", err)
+	if err := Validate(m); err == nil || !strings.Contains(err.Error(), "api.json:1:1: openapi: a WEBSOCKET API is not a REST API") {
+		t.Errorf("WebSocket API as a RestAPI: %v", err)
 	}
 	api.Kind = ""
 	if err := Validate(m); err == nil || !strings.Contains(err.Error(), "the API has no kind") {

@@ -22,6 +22,13 @@ type WebSocketAPI struct {
 	Routes       map[string]*WSRoute
 	Integrations []*WSIntegration
 	Stages       []*WSStage
+	// Description as declared.
+	Description string
+	// RouteList is every route in declaration order, including those
+	// Validate refuses (two for one key); Routes holds the first for each
+	// key. Authorizers are the API's AWS::ApiGatewayV2::Authorizers.
+	RouteList   []*WSRoute
+	Authorizers []*WSAuthorizer
 }
 
 // WSRoute is one AWS::ApiGatewayV2::Route of a WebSocket API.
@@ -44,6 +51,10 @@ type WSRoute struct {
 	// $default), so the integration's answer is sent back to the client.
 	TwoWay            bool
 	ResponseSelection string // RouteResponseSelectionExpression
+	// Target as written ("integrations/abc1234"); Integration is what it
+	// names (Validate checks it is of the same API).
+	Target        string
+	OperationName string
 }
 
 // WSIntegration is one AWS::ApiGatewayV2::Integration of a WebSocket API.
@@ -64,6 +75,10 @@ type WSIntegration struct {
 	Remote    bool
 	Method    string        // IntegrationMethod (HTTP_PROXY)
 	Timeout   time.Duration // TimeoutInMillis, 50 ms to 29 s, default 29 s
+	// RequestTemplates by template selection key and
+	// TemplateSelectionExpression, as declared (not evaluated yet).
+	RequestTemplates  map[string]string
+	TemplateSelection string
 }
 
 // WSAuthorizer is a REQUEST Lambda authorizer of a WebSocket API.
@@ -78,6 +93,8 @@ type WSAuthorizer struct {
 	URI      string
 	Function string
 	Target   *Function
+	// Remote says --config names an Invoke API endpoint for Function.
+	Remote bool
 	// IdentitySource as written ("route.request.header.Auth",
 	// "route.request.querystring.token").
 	IdentitySource []string
@@ -95,4 +112,10 @@ type WSStage struct {
 	// RouteSettings' by route key.
 	Throttle       *Throttle
 	RouteThrottles map[string]Throttle
+	// DeploymentID is the deployment the stage serves ("" with AutoDeploy
+	// or for a stage an AWS::ApiGatewayV2::Deployment's StageName made);
+	// Description as declared.
+	DeploymentID string
+	AutoDeploy   bool
+	Description  string
 }

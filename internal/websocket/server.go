@@ -13,6 +13,7 @@ import (
 	"github.com/apigw/apigw/internal/lambda"
 	"github.com/apigw/apigw/internal/lambdaproxy"
 	"github.com/apigw/apigw/internal/model"
+	"github.com/apigw/apigw/internal/template"
 	"github.com/fasthttp/websocket"
 	"github.com/valyala/fasthttp"
 )
@@ -27,6 +28,9 @@ type Config struct {
 	// Verifier checks @connections calls' SigV4 signatures; nil accepts
 	// them unsigned.
 	Verifier *sigv4.Verifier
+	// IAM verifies the handshakes of $connect routes with AuthorizationType
+	// AWS_IAM (--iam-credentials); nil refuses them all.
+	IAM *sigv4.Verifier
 }
 
 // Server serves one generation's WebSocket APIs.
@@ -36,6 +40,7 @@ type Server struct {
 	logger   *slog.Logger
 	limits   Limits
 	verifier *sigv4.Verifier
+	iam      *sigv4.Verifier
 	stages   map[string]*stage // by stage name
 	up       websocket.FastHTTPUpgrader
 }
@@ -65,7 +70,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Model == nil || len(cfg.Model.WebSocketAPIs) == 0 {
 		return nil, nil
 	}
-	s := &Server{hub: cfg.Hub, invoker: cfg.Invoker, logger: cfg.Logger, limits: cfg.Limits, verifier: cfg.Verifier, stages: map[string]*stage{}}
+	s := &Server{hub: cfg.Hub, invoker: cfg.Invoker, logger: cfg.Logger, limits: cfg.Limits, verifier: cfg.Verifier, iam: cfg.IAM, stages: map[string]*stage{}}
 	if s.limits == (Limits{}) {
 		s.limits = DefaultLimits
 	}
@@ -82,6 +87,14 @@ func New(cfg Config) (*Server, error) {
 		}
 		a := &api{id: ma.ID, model: ma, selection: sel, routes: map[string]*route{}}
 		for key, mr := range ma.Routes {
+			// Fail closed: what is not enforced yet is refused, never
+			// served open.
+			if mr.AuthorizationType == "CUSTOM" {
+				return nil, routeError(cfg.Model, mr, "AuthorizationType", "Lambda authorizers of WebSocket APIs are not enforced yet; apigw refuses to serve $connect unprotected")
+			}
+			if mr.APIKeyRequired && key == "$connect" {
+				return nil, routeError(cfg.Model, mr, "ApiKeyRequired", "API keys of WebSocket APIs are not enforced yet; apigw refuses to serve $connect unprotected")
+			}
 			a.routes[key] = &route{key: key, model: mr, target: mr.Integration}
 		}
 		for _, ms := range ma.Stages {
@@ -101,6 +114,16 @@ func New(cfg Config) (*Server, error) {
 		CheckOrigin: func(*fasthttp.RequestCtx) bool { return true },
 	}
 	return s, nil
+}
+
+// routeError is a template error at a route's property.
+func routeError(m *model.Model, r *model.WSRoute, prop, msg string) error {
+	at := r.Props.At(prop, model.Pos{Line: r.Line, Col: r.Col, File: r.File})
+	file := at.File
+	if file == "" {
+		file = m.File
+	}
+	return template.ErrorList{&template.Error{File: file, Line: at.Line, Col: at.Col, LogicalID: r.LogicalID, Property: at.Path, Msg: msg}}
 }
 
 // Match reports whether a data-plane path is a WebSocket stage
@@ -134,11 +157,36 @@ func (s *Server) handshake(ctx *fasthttp.RequestCtx, st *stage) {
 		writeJSONError(ctx, fasthttp.StatusForbidden, "", `{"message":"Forbidden"}`)
 		return
 	}
+	if !ctx.IsGet() || !hasToken(ctx.Request.Header.Peek("Sec-Websocket-Version"), "13") || len(ctx.Request.Header.Peek("Sec-Websocket-Key")) == 0 {
+		// A handshake the upgrader cannot accept gets its answer before
+		// $connect runs: no function sees a connection that never opens.
+		// (Upgrade refuses it before it would call the handler.)
+		s.up.Upgrade(ctx, nil)
+		return
+	}
 	now := time.Now()
 	c := &Conn{id: newID(), apiID: st.api.id, stage: st.name, connectedAt: now, sourceIP: remoteIP(ctx),
 		userAgent: string(ctx.UserAgent()), domain: string(ctx.Host()), limits: s.limits, closed: make(chan struct{})}
 	c.touch()
-	if r := st.api.routes["$connect"]; r != nil && r.target != nil {
+	r := st.api.routes["$connect"]
+	if r != nil && r.model.AuthorizationType == "AWS_IAM" {
+		// SigV4 on the handshake request (service execute-api), as API
+		// Gateway checks $connect; every identity of --iam-credentials may
+		// connect (IAM policies are not evaluated).
+		if s.iam == nil {
+			writeJSONError(ctx, fasthttp.StatusForbidden, "MissingAuthenticationTokenException", `{"message":"Missing Authentication Token"}`)
+			return
+		}
+		if _, f := s.iam.Verify(sigv4.FromFastHTTP(ctx, string(ctx.Path()), string(ctx.URI().QueryString()))); f != nil {
+			if f.Kind == sigv4.KindMissing {
+				writeJSONError(ctx, fasthttp.StatusForbidden, "MissingAuthenticationTokenException", `{"message":"Missing Authentication Token"}`)
+			} else {
+				writeJSONError(ctx, f.Status, f.ErrorType, mustJSON(map[string]string{"message": f.Message}))
+			}
+			return
+		}
+	}
+	if r != nil && r.target != nil {
 		ev := s.connectEvent(ctx, st, c, now)
 		res, err := s.invoke(r.target, ev)
 		if err != nil {
@@ -352,4 +400,15 @@ func canonicalizeHandshake(h *fasthttp.RequestHeader) {
 			}
 		}
 	}
+}
+
+// hasToken reports whether a comma-separated header value holds token
+// (ASCII case-insensitively).
+func hasToken(v []byte, token string) bool {
+	for _, t := range strings.Split(string(v), ",") {
+		if strings.EqualFold(strings.TrimSpace(t), token) {
+			return true
+		}
+	}
+	return false
 }
