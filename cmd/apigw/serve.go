@@ -199,7 +199,15 @@ func build(o *options, logger *slog.Logger, rt *lambda.Runtime, st *shared, prev
 		plan.Abort()
 		return nil, err
 	}
-	ws, err := websocket.New(websocket.Config{Model: l.model, Invoker: fns, Hub: st.hub, Logger: logger, Verifier: st.manage, IAM: st.iam})
+	limits := websocket.DefaultLimits
+	idle, maxDur, _ := l.cfg.WebSocket.Durations() // checked when the config was read
+	if idle > 0 {
+		limits.IdleTimeout = idle
+	}
+	if maxDur > 0 {
+		limits.MaxDuration = maxDur
+	}
+	ws, err := websocket.New(websocket.Config{Model: l.model, Invoker: fns, Hub: st.hub, Logger: logger, Verifier: st.manage, IAM: st.iam, Limits: limits})
 	if err != nil {
 		plan.Abort()
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
+	"time"
 
 	"github.com/apigw/apigw/internal/inputfile"
 	"go.yaml.in/yaml/v3"
@@ -21,6 +22,33 @@ type Config struct {
 	UserPools map[string]UserPool `yaml:"userPools"`
 	Account   Account             `yaml:"account"`
 	Caching   Caching             `yaml:"caching"`
+	WebSocket WebSocket           `yaml:"webSocket"`
+}
+
+// WebSocket shortens (or lengthens) API Gateway's connection limits for
+// development: durations such as "30s", "10m", "2h".
+type WebSocket struct {
+	IdleTimeout string `yaml:"idleTimeout"` // default 10m
+	MaxDuration string `yaml:"maxDuration"` // default 2h
+}
+
+// Durations parses the limits; zero for each one unset.
+func (w WebSocket) Durations() (idle, max time.Duration, err error) {
+	parse := func(name, v string) (time.Duration, error) {
+		if v == "" {
+			return 0, nil
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return 0, fmt.Errorf("webSocket.%s: %q is not a positive duration such as 30s or 10m", name, v)
+		}
+		return d, nil
+	}
+	if idle, err = parse("idleTimeout", w.IdleTimeout); err != nil {
+		return 0, 0, err
+	}
+	max, err = parse("maxDuration", w.MaxDuration)
+	return idle, max, err
 }
 
 // Caching is how stage caches treat a client's Cache-Control: max-age=0:
@@ -84,6 +112,9 @@ func Parse(path string, data []byte) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) { // an empty file is no settings
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if _, _, err := c.WebSocket.Durations(); err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	switch c.Caching.UnauthorizedCacheControlHeaderStrategy {

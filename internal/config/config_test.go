@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParse(t *testing.T) {
@@ -48,6 +49,35 @@ func TestParseErrors(t *testing.T) {
 		_, err := Parse("c.yaml", []byte(c.src))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: err %v, want %q", c.src, err, c.want)
+		}
+	}
+}
+
+func TestWebSocketLimits(t *testing.T) {
+	for _, tt := range []struct {
+		yaml    string
+		idle    time.Duration
+		max     time.Duration
+		wantErr string
+	}{
+		{"webSocket: {idleTimeout: 30s, maxDuration: 5m}", 30 * time.Second, 5 * time.Minute, ""},
+		{"webSocket: {}", 0, 0, ""},
+		{"webSocket: {idleTimeout: soon}", 0, 0, "webSocket.idleTimeout"},
+		{"webSocket: {maxDuration: -1s}", 0, 0, "webSocket.maxDuration"},
+	} {
+		c, err := Parse("/x/apigw.yaml", []byte(tt.yaml))
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%s: error %v, want %q", tt.yaml, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tt.yaml, err)
+		}
+		idle, max, _ := c.WebSocket.Durations()
+		if idle != tt.idle || max != tt.max {
+			t.Errorf("%s: %v %v", tt.yaml, idle, max)
 		}
 	}
 }

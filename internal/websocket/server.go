@@ -41,6 +41,7 @@ type Server struct {
 	limits   Limits
 	verifier *sigv4.Verifier
 	iam      *sigv4.Verifier
+	client   fasthttp.Client   // HTTP_PROXY integrations
 	stages   map[string]*stage // by stage name
 	up       websocket.FastHTTPUpgrader
 }
@@ -177,7 +178,9 @@ func (s *Server) handshake(ctx *fasthttp.RequestCtx, st *stage) {
 			writeJSONError(ctx, fasthttp.StatusForbidden, "MissingAuthenticationTokenException", `{"message":"Missing Authentication Token"}`)
 			return
 		}
-		if _, f := s.iam.Verify(sigv4.FromFastHTTP(ctx, string(ctx.Path()), string(ctx.URI().QueryString()))); f != nil {
+		// Signed as sent: the raw path and query, not the decoded ones.
+		rawPath, rawQuery, _ := strings.Cut(string(ctx.Request.Header.RequestURI()), "?")
+		if _, f := s.iam.Verify(sigv4.FromFastHTTP(ctx, rawPath, rawQuery)); f != nil {
 			if f.Kind == sigv4.KindMissing {
 				writeJSONError(ctx, fasthttp.StatusForbidden, "MissingAuthenticationTokenException", `{"message":"Missing Authentication Token"}`)
 			} else {
@@ -188,7 +191,7 @@ func (s *Server) handshake(ctx *fasthttp.RequestCtx, st *stage) {
 	}
 	if r != nil && r.target != nil {
 		ev := s.connectEvent(ctx, st, c, now)
-		res, err := s.invoke(r.target, ev)
+		res, err := s.invoke(r.target, ev, nil)
 		if err != nil {
 			// A function that fails (or answers what is not a proxy
 			// result) refuses the handshake with 502.
@@ -291,7 +294,7 @@ func (s *Server) message(c *Conn, msg []byte) {
 		return
 	}
 	ev := s.messageEvent(st, c, r.key, requestID, msg)
-	res, err := s.invoke(r.target, ev)
+	res, err := s.invoke(r.target, ev, msg)
 	if err != nil {
 		// A failed integration is answered in band, the connection stays.
 		s.logger.Warn("route failed", "route", r.key, "error", err)
@@ -331,7 +334,7 @@ func (s *Server) disconnect(c *Conn, code int, reason string) {
 		return
 	}
 	ev := cur.disconnectEvent(st, c, code, reason)
-	if _, err := cur.invoke(r.target, ev); err != nil {
+	if _, err := cur.invoke(r.target, ev, nil); err != nil {
 		cur.logger.Warn("$disconnect failed", "error", err)
 	}
 }
@@ -347,9 +350,13 @@ func internalErrorFrame(connID, requestID string) []byte {
 	return lambdaproxy.AppendWSError(nil, lambdaproxy.WSInternalServerError, connID, requestID)
 }
 
-// invoke calls a route's integration with an event and reads its answer.
-func (s *Server) invoke(in *model.WSIntegration, event []byte) (*lambdaproxy.WSResponse, error) {
+// invoke calls a route's integration and reads its answer: a Lambda
+// proxy gets the event, an HTTP_PROXY backend the message itself (body:
+// nil for $connect and $disconnect).
+func (s *Server) invoke(in *model.WSIntegration, event, body []byte) (*lambdaproxy.WSResponse, error) {
 	switch in.Type {
+	case model.HTTPProxy:
+		return s.httpProxy(in, body)
 	case model.AWSProxy:
 		ctx, cancel := context.WithTimeout(context.Background(), in.Timeout)
 		defer cancel()
@@ -365,6 +372,29 @@ func (s *Server) invoke(in *model.WSIntegration, event []byte) (*lambdaproxy.WSR
 		return &lambdaproxy.WSResponse{StatusCode: 200}, nil
 	}
 	return nil, fmt.Errorf("integration type %s is not served yet", in.Type)
+}
+
+// httpProxy sends a message to an HTTP_PROXY backend with the
+// integration's method (POST by default), within its timeout; the
+// backend's status and body are the answer.
+func (s *Server) httpProxy(in *model.WSIntegration, body []byte) (*lambdaproxy.WSResponse, error) {
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.SetRequestURI(in.URI)
+	req.Header.SetMethod(cmpOr(in.Method, fasthttp.MethodPost))
+	req.SetBodyRaw(body)
+	if err := s.client.DoTimeout(req, resp, in.Timeout); err != nil {
+		return nil, err
+	}
+	return &lambdaproxy.WSResponse{StatusCode: resp.StatusCode(), Body: append([]byte(nil), resp.Body()...)}, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func writeJSONError(ctx *fasthttp.RequestCtx, status int, errType, body string) {

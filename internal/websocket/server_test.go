@@ -1,0 +1,149 @@
+package websocket
+
+import (
+	"io"
+	"log/slog"
+	"net"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/apigw/apigw/internal/model"
+	"github.com/fasthttp/websocket"
+	"github.com/valyala/fasthttp"
+)
+
+// mockModel is a WebSocket API on stage "dev" whose routes are MOCK
+// integrations: $connect, $disconnect and a two-way "ping".
+func mockModel() *model.Model {
+	in := &model.WSIntegration{LogicalID: "Mock", Type: model.Mock, Timeout: time.Second}
+	api := &model.WebSocketAPI{ID: "ws", LogicalID: "Ws", RouteSelection: "$request.body.action",
+		Routes: map[string]*model.WSRoute{
+			"$connect":    {Key: "$connect", AuthorizationType: "NONE", Integration: in},
+			"$disconnect": {Key: "$disconnect", AuthorizationType: "NONE", Integration: in},
+			"ping":        {Key: "ping", AuthorizationType: "NONE", Integration: in, TwoWay: true},
+		},
+		Stages: []*model.WSStage{{Name: "dev"}}}
+	return &model.Model{WebSocketAPIs: []*model.WebSocketAPI{api}}
+}
+
+// serve runs a server for the model on a loopback port.
+func serve(t *testing.T, limits Limits) (*Hub, string) {
+	t.Helper()
+	hub := NewHub()
+	s, err := New(Config{Model: mockModel(), Hub: hub, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: limits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub.Activate(s)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Idle fasthttp workers go quickly, so the goroutine count settles.
+	srv := &fasthttp.Server{MaxIdleWorkerDuration: 50 * time.Millisecond, Handler: func(ctx *fasthttp.RequestCtx) {
+		if s.Match(string(ctx.Path())) {
+			s.Handle(ctx)
+		}
+	}}
+	go srv.Serve(ln)
+	t.Cleanup(func() { hub.CloseAll(time.Second); srv.Shutdown() })
+	return hub, "ws://" + ln.Addr().String() + "/dev"
+}
+
+// TestGoroutinesReturn: after many clients connect, talk and go, the
+// goroutine count is back at its base and the hub is empty.
+func TestGoroutinesReturn(t *testing.T) {
+	hub, url := serve(t, DefaultLimits)
+	// A first connection warms what is made once (pools, timers).
+	warm, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warm.Close()
+	waitFor(t, func() bool { return hub.Count() == 0 })
+	base := runtime.NumGoroutine()
+	var conns []*websocket.Conn
+	for range 50 {
+		c, _, err := websocket.DefaultDialer.Dial(url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.WriteMessage(websocket.TextMessage, []byte(`{"action":"ping"}`)); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := c.ReadMessage(); err != nil { // the two-way route's (empty) answer
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	waitFor(t, func() bool { return hub.Count() == 50 })
+	for i, c := range conns {
+		if i%2 == 0 {
+			c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+		}
+		c.Close() // the others just drop
+	}
+	waitFor(t, func() bool { return hub.Count() == 0 })
+	waitFor(t, func() bool { return runtime.NumGoroutine() <= base })
+}
+
+// TestIdleTimeout: a connection without messages for the idle timeout is
+// closed with 1001 (going away).
+func TestIdleTimeout(t *testing.T) {
+	limits := DefaultLimits
+	limits.IdleTimeout = 300 * time.Millisecond
+	_, url := serve(t, limits)
+	c, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _, err = c.ReadMessage()
+	if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Fatalf("read: %v, want a close 1001", err)
+	}
+}
+
+// TestMaxDuration: a connection is closed with 1001 at the duration limit
+// even while it is busy.
+func TestMaxDuration(t *testing.T) {
+	limits := DefaultLimits
+	limits.MaxDuration = 400 * time.Millisecond
+	_, url := serve(t, limits)
+	c, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		c.WriteMessage(websocket.TextMessage, []byte(`{"action":"ping"}`))
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, _, err := c.ReadMessage(); err != nil {
+			if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+				t.Fatalf("read: %v, want a close 1001", err)
+			}
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the connection outlived its duration limit")
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within 10 s (goroutines %d)\n%s", runtime.NumGoroutine(), stacks())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func stacks() string {
+	b := make([]byte, 1<<16)
+	return string(b[:runtime.Stack(b, true)])
+}
