@@ -4,12 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/apigw/apigw/internal/auth/policy"
+	"github.com/apigw/apigw/internal/auth/lambdaauth"
 	"github.com/apigw/apigw/internal/lambdaproxy"
 	"github.com/apigw/apigw/internal/model"
 )
@@ -33,19 +32,7 @@ const authorizerTimeout = 29 * time.Second
 const maxCachedPolicies = 10000
 
 // authResult is what an authorizer returned, parsed.
-type authResult struct {
-	principalID string
-	usageKey    string // usageIdentifierKey: the API key, for ApiKeySourceType AUTHORIZER
-	statements  []policyStatement
-	context     map[string]any
-	expires     time.Time
-}
-
-type policyStatement struct {
-	deny      bool
-	actions   []string
-	resources []string
-}
+type authResult = lambdaauth.Result
 
 // authorizerRuntime is one authorizer of a generation: its cache.
 type authorizerRuntime struct {
@@ -106,20 +93,20 @@ func customStage(gen *Generation) func(m *method) func(Handler) Handler {
 						return &Error{Type: AuthorizerConfigurationError, Cause: fmt.Errorf("authorizer %s: %v", a.LogicalID, err)}
 					}
 					if a.TTL > 0 {
-						res.expires = time.Now().Add(a.TTL)
+						res.Expires = time.Now().Add(a.TTL)
 						rt.store(key, res)
 					}
 				}
-				if e := res.evaluate(arn); e != nil {
+				if e := evaluate(res, arn); e != nil {
 					return e
 				}
-				auth := make(map[string]any, len(res.context)+1)
-				for k, v := range res.context {
+				auth := make(map[string]any, len(res.Context)+1)
+				for k, v := range res.Context {
 					auth[k] = v
 				}
-				auth["principalId"] = res.principalID
+				auth["principalId"] = res.PrincipalID
 				c.authorizer = auth
-				c.usageKey = res.usageKey
+				c.usageKey = res.UsageKey
 				return next(c)
 			}
 		}
@@ -147,7 +134,7 @@ func (rt *authorizerRuntime) cached(key string) *authResult {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	r := rt.cache[key]
-	if r != nil && time.Now().After(r.expires) {
+	if r != nil && time.Now().After(r.Expires) {
 		delete(rt.cache, key)
 		return nil
 	}
@@ -160,7 +147,7 @@ func (rt *authorizerRuntime) store(key string, r *authResult) {
 	if len(rt.cache) >= maxCachedPolicies {
 		now := time.Now()
 		for k, v := range rt.cache {
-			if now.After(v.expires) || len(rt.cache) >= maxCachedPolicies {
+			if now.After(v.Expires) || len(rt.cache) >= maxCachedPolicies {
 				delete(rt.cache, k)
 			}
 		}
@@ -235,102 +222,17 @@ func authorizerEvent(c *Call, m *method, a *model.Authorizer, arn string) ([]byt
 	return json.Marshal(ev)
 }
 
-// parseAuthResult reads an authorizer's output: principalId, a policy
-// document (Statement an object or a list; Action and Resource a string or
-// a list), and context values (strings, numbers, booleans).
-func parseAuthResult(b []byte) (*authResult, error) {
-	var out struct {
-		PrincipalID    any `json:"principalId"`
-		PolicyDocument *struct {
-			Statement json.RawMessage
-		} `json:"policyDocument"`
-		Context            map[string]any `json:"context"`
-		UsageIdentifierKey string         `json:"usageIdentifierKey"`
-	}
-	if err := json.Unmarshal(b, &out); err != nil {
-		return nil, fmt.Errorf("the output is not a JSON object: %v", err)
-	}
-	if out.PolicyDocument == nil || len(out.PolicyDocument.Statement) == 0 {
-		return nil, fmt.Errorf("the output has no policyDocument.Statement")
-	}
-	var raw []map[string]any
-	if err := json.Unmarshal(out.PolicyDocument.Statement, &raw); err != nil {
-		var one map[string]any
-		if err := json.Unmarshal(out.PolicyDocument.Statement, &one); err != nil {
-			return nil, fmt.Errorf("policyDocument.Statement is neither a statement nor a list of them")
-		}
-		raw = []map[string]any{one}
-	}
-	res := &authResult{context: map[string]any{}, usageKey: out.UsageIdentifierKey}
-	switch p := out.PrincipalID.(type) {
-	case string:
-		res.principalID = p
-	case nil:
-	default:
-		res.principalID = fmt.Sprint(p)
-	}
-	for _, st := range raw {
-		effect, _ := st["Effect"].(string)
-		if effect != "Allow" && effect != "Deny" {
-			return nil, fmt.Errorf("a statement's Effect is %v, not Allow or Deny", st["Effect"])
-		}
-		res.statements = append(res.statements, policyStatement{deny: effect == "Deny", actions: stringList(st["Action"]), resources: stringList(st["Resource"])})
-	}
-	for k, v := range out.Context {
-		switch v := v.(type) {
-		case string:
-			res.context[k] = v
-		case bool:
-			res.context[k] = strconv.FormatBool(v)
-		case float64:
-			res.context[k] = strconv.FormatFloat(v, 'f', -1, 64)
-		default:
-			return nil, fmt.Errorf("context value %s is %T: only strings, numbers and booleans are allowed", k, v)
-		}
-	}
-	return res, nil
-}
-
-func stringList(v any) []string {
-	switch v := v.(type) {
-	case string:
-		return []string{v}
-	case []any:
-		var out []string
-		for _, x := range v {
-			if s, ok := x.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}
+// parseAuthResult reads an authorizer's output (lambdaauth.Parse).
+func parseAuthResult(b []byte) (*authResult, error) { return lambdaauth.Parse(b) }
 
 // evaluate applies the policy to a method ARN: an explicit Deny wins
 // (403, "explicit deny"), then an Allow is needed (403 otherwise).
-func (r *authResult) evaluate(arn string) *Error {
-	allowed := false
-	for _, st := range r.statements {
-		if !matchesAny(st.actions, "execute-api:Invoke") || !matchesAny(st.resources, arn) {
-			continue
-		}
-		if st.deny {
-			return errExplicitDeny
-		}
-		allowed = true
-	}
-	if !allowed {
+func evaluate(r *authResult, arn string) *Error {
+	switch r.Evaluate(arn) {
+	case lambdaauth.ExplicitDeny:
+		return errExplicitDeny
+	case lambdaauth.NotAllowed:
 		return errNotAllowed
 	}
 	return nil
-}
-
-func matchesAny(patterns []string, s string) bool {
-	for _, p := range patterns {
-		if policy.Match(p, s) {
-			return true
-		}
-	}
-	return false
 }

@@ -52,13 +52,13 @@ func TestAuthResult(t *testing.T) {
 			continue
 		}
 		if err == nil {
-			if got := r.evaluate(arn); got != c.want {
+			if got := evaluate(r, arn); got != c.want {
 				t.Errorf("%s: %v, want %v", c.name, got, c.want)
 			}
 		}
 	}
 	r, _ := parseAuthResult([]byte(`{"principalId":7,"policyDocument":{"Statement":[{"Action":"*","Effect":"Allow","Resource":"*"}]},"context":{"n":1,"b":true,"s":"x"}}`))
-	if r.principalID != "7" || r.context["n"] != "1" || r.context["b"] != "true" || r.context["s"] != "x" {
+	if r.PrincipalID != "7" || r.Context["n"] != "1" || r.Context["b"] != "true" || r.Context["s"] != "x" {
 		t.Errorf("principal and context stringified: %+v", r)
 	}
 }
