@@ -835,3 +835,92 @@ func TestWebSocketGuideExample(t *testing.T) {
 		}
 	}
 }
+
+// TestWebSocketAuthorizer: testdata/websocket-auth.yaml's $connect has a
+// REQUEST Lambda authorizer (python). A missing identity source refuses the
+// handshake with 401 without calling it; its Unauthorized failure is 401,
+// its Deny 403, another failure 500; $connect runs for none of them. An
+// Allow connects: the authorizer got the REQUEST event with the $connect
+// methodArn, and $connect's event and a later message's carry
+// requestContext.authorizer (principalId and the context, stringified).
+func TestWebSocketAuthorizer(t *testing.T) {
+	rtRequireInterpreters(t)
+	rec := t.TempDir()
+	in := startAPIGW(t, testdata("websocket-auth.yaml"), "--param", "RecordDir="+rec)
+	auth := http.Header{"Auth": {"alice"}}
+	for _, tc := range []struct {
+		path   string
+		header http.Header
+		status int
+		calls  int // authorizer invocations
+	}{
+		{"/live", auth, 401, 0},                 // no token
+		{"/live?token=", auth, 401, 0},          // an empty one
+		{"/live?token=allow", nil, 401, 0},      // no Auth header
+		{"/live?token=bad", auth, 401, 1},       // raise Exception('Unauthorized')
+		{"/live?token=deny", auth, 403, 1},      // Deny
+		{"/live?token=other", auth, 500, 1},     // another failure
+		{"/live?other=allow&x=1", auth, 401, 0}, // still no token
+		{"/live?token=allow", auth, 0, 1},       // connects (see below)
+	} {
+		before := len(wsRecords(t, rec, "auth.jsonl"))
+		c, resp, err := wsTryDial(in, tc.path, tc.header)
+		if tc.status == 0 {
+			if err != nil {
+				t.Fatalf("%s: %v", tc.path, err)
+			}
+			c.Close()
+		} else {
+			if err == nil {
+				c.Close()
+				t.Fatalf("%s: connected, want HTTP %d", tc.path, tc.status)
+			}
+			if resp == nil || resp.StatusCode != tc.status {
+				t.Fatalf("%s: %v (response %v), want HTTP %d", tc.path, err, resp, tc.status)
+			}
+		}
+		if got := len(wsRecords(t, rec, "auth.jsonl")) - before; got != tc.calls {
+			t.Errorf("%s: %d authorizer calls, want %d", tc.path, got, tc.calls)
+		}
+	}
+	if n := len(wsRecords(t, rec, "connect.jsonl")); n != 1 {
+		t.Fatalf("$connect ran %d times, want once (for the one allowed handshake)", n)
+	}
+
+	c, _ := wsDial(t, in, "/live?token=allow", auth)
+	wsSend(t, c, `{"action":"whoami"}`)
+	var ans struct {
+		ConnectionID string
+		Authorizer   map[string]any
+	}
+	if got := wsRead(t, c); json.Unmarshal([]byte(got), &ans) != nil {
+		t.Fatalf("whoami answered %q", got)
+	}
+	checkAuth := func(what string, a map[string]any) {
+		t.Helper()
+		if a["principalId"] != "user-alice" || a["tier"] != "gold" || a["count"] != "3" {
+			t.Errorf("%s: requestContext.authorizer = %v, want principalId user-alice, tier gold, count \"3\"", what, a)
+		}
+	}
+	checkAuth("the message event", ans.Authorizer)
+	connect := wsAwaitOne(t, rec, "connect.jsonl", ans.ConnectionID)
+	a, _ := wsCtx(connect)["authorizer"].(map[string]any)
+	checkAuth("the $connect event", a)
+
+	evs := wsRecords(t, rec, "auth.jsonl")
+	ev := evs[len(evs)-1]
+	if ev["type"] != "REQUEST" {
+		t.Errorf("authorizer event type %v, want REQUEST", ev["type"])
+	}
+	arn, _ := ev["methodArn"].(string)
+	if !regexp.MustCompile(`^arn:aws:execute-api:[a-z0-9-]+:\d{12}:[a-z0-9]+/live/\$connect$`).MatchString(arn) {
+		t.Errorf("methodArn %q, want arn:aws:execute-api:REGION:ACCOUNT:API/live/$connect", arn)
+	}
+	if q, _ := ev["queryStringParameters"].(map[string]any); q["token"] != "allow" {
+		t.Errorf("authorizer queryStringParameters %v", ev["queryStringParameters"])
+	}
+	rc := wsCtx(ev)
+	if rc["routeKey"] != "$connect" || rc["eventType"] != "CONNECT" || rc["connectionId"] != ans.ConnectionID || rc["authorizer"] != nil {
+		t.Errorf("authorizer requestContext %v, want routeKey $connect, eventType CONNECT, this connection's id, no authorizer", rc)
+	}
+}

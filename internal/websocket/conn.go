@@ -87,6 +87,10 @@ func (c *Conn) closeLocked(code int, reason, by string) {
 			c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
 		}
 		close(c.closed)
+		// The hijacked connection's Close does not end a read that is
+		// waiting: a deadline in the past does, so the read loop ends and
+		// runs $disconnect even for a client that never answers.
+		c.ws.SetReadDeadline(time.Now())
 		c.ws.NetConn().Close()
 	})
 }

@@ -27,13 +27,15 @@ func (s *Server) baseEvent(st *stage, c *Conn, eventType, routeKey, requestID st
 	}
 }
 
-func (s *Server) connectEvent(ctx *fasthttp.RequestCtx, st *stage, c *Conn, now time.Time) []byte {
+// connectEvent is the handshake's CONNECT event (the authorizer's input
+// too, with its type and methodArn).
+func (s *Server) connectEvent(ctx *fasthttp.RequestCtx, st *stage, c *Conn, now time.Time) *lambdaproxy.WSEvent {
 	e := s.baseEvent(st, c, lambdaproxy.WSConnect, "$connect", newID(), now)
 	for k, v := range ctx.Request.Header.All() {
 		e.Headers = append(e.Headers, lambdaproxy.Header{Name: string(k), Value: string(v)})
 	}
 	e.RawQuery = string(ctx.URI().QueryString())
-	return lambdaproxy.AppendWSEvent(nil, e)
+	return e
 }
 
 func (s *Server) messageEvent(st *stage, c *Conn, routeKey, requestID string, msg []byte) []byte {

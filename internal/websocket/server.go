@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apigw/apigw/internal/auth/sigv4"
 	"github.com/apigw/apigw/internal/lambda"
@@ -44,6 +45,8 @@ type Server struct {
 	client   fasthttp.Client   // HTTP_PROXY integrations
 	stages   map[string]*stage // by stage name
 	up       websocket.FastHTTPUpgrader
+	// region and account make the authorizers' methodArn.
+	region, account string
 }
 
 type stage struct {
@@ -71,7 +74,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Model == nil || len(cfg.Model.WebSocketAPIs) == 0 {
 		return nil, nil
 	}
-	s := &Server{hub: cfg.Hub, invoker: cfg.Invoker, logger: cfg.Logger, limits: cfg.Limits, verifier: cfg.Verifier, iam: cfg.IAM, stages: map[string]*stage{}}
+	s := &Server{hub: cfg.Hub, invoker: cfg.Invoker, logger: cfg.Logger, limits: cfg.Limits, verifier: cfg.Verifier, iam: cfg.IAM, stages: map[string]*stage{},
+		region: cfg.Model.Region, account: cfg.Model.AccountID}
 	if s.limits == (Limits{}) {
 		s.limits = DefaultLimits
 	}
@@ -90,9 +94,6 @@ func New(cfg Config) (*Server, error) {
 		for key, mr := range ma.Routes {
 			// Fail closed: what is not enforced yet is refused, never
 			// served open.
-			if mr.AuthorizationType == "CUSTOM" {
-				return nil, routeError(cfg.Model, mr, "AuthorizationType", "Lambda authorizers of WebSocket APIs are not enforced yet; apigw refuses to serve $connect unprotected")
-			}
 			if mr.APIKeyRequired && key == "$connect" {
 				return nil, routeError(cfg.Model, mr, "ApiKeyRequired", "API keys of WebSocket APIs are not enforced yet; apigw refuses to serve $connect unprotected")
 			}
@@ -189,9 +190,23 @@ func (s *Server) handshake(ctx *fasthttp.RequestCtx, st *stage) {
 			return
 		}
 	}
+	ev := s.connectEvent(ctx, st, c, now)
+	if r != nil && r.model.AuthorizationType == "CUSTOM" {
+		// The REQUEST authorizer runs before $connect's integration; its
+		// context goes into every event of the connection.
+		auth, deny, err := s.authorize(ctx, st, r.model.Authorizer, ev)
+		if deny != nil {
+			if err != nil {
+				s.logger.Warn("$connect authorizer failed", "api", st.api.model.LogicalID, "error", err)
+			}
+			writeJSONError(ctx, deny.status, deny.errType, deny.body)
+			return
+		}
+		c.authorizer = auth
+		ev.Authorizer = auth
+	}
 	if r != nil && r.target != nil {
-		ev := s.connectEvent(ctx, st, c, now)
-		res, err := s.invoke(r.target, ev, nil)
+		res, err := s.invoke(r.target, lambdaproxy.AppendWSEvent(nil, ev), nil)
 		if err != nil {
 			// A function that fails (or answers what is not a proxy
 			// result) refuses the handshake with 502.
@@ -242,18 +257,20 @@ func (s *Server) serveConn(c *Conn) {
 		kind, msg, err := ws.ReadMessage()
 		if err != nil {
 			code, reason := closeCodeOf(err)
-			switch {
-			case err == websocket.ErrReadLimit:
-				c.closeWith(websocket.CloseMessageTooBig, "Message too big", closedByServer)
-				code, reason = websocket.CloseMessageTooBig, "Message too big"
-			case isTimeout(err):
-				c.closeWith(websocket.CloseGoingAway, "Going away", closedByServer)
-				code, reason = websocket.CloseGoingAway, "Going away"
+			select {
+			case <-c.closed:
+				// The server closed it first (its read deadline ended the
+				// read): $disconnect reports why.
+				code, reason = c.closeCode, c.closeReason
 			default:
-				c.closeWith(code, reason, "client")
-				if c.closeReason != reason || c.closeCode != code {
-					code, reason = c.closeCode, c.closeReason // the server closed it first
+				switch {
+				case err == websocket.ErrReadLimit:
+					code, reason = websocket.CloseMessageTooBig, "Message too big"
+				case isTimeout(err):
+					code, reason = websocket.CloseGoingAway, "Going away" // idle
 				}
+				c.closeWith(code, reason, "client")
+				code, reason = c.closeCode, c.closeReason
 			}
 			s.hub.remove(c)
 			s.disconnect(c, code, reason)
@@ -263,6 +280,11 @@ func (s *Server) serveConn(c *Conn) {
 		if kind != websocket.TextMessage {
 			// API Gateway does not take binary frames: 1003 (unsupported data).
 			c.closeWith(websocket.CloseUnsupportedData, "Binary frames are not supported", closedByServer)
+			continue
+		}
+		if !utf8.Valid(msg) {
+			// RFC 6455 §8.1: a text message must be UTF-8; 1007.
+			c.closeWith(websocket.CloseInvalidFramePayloadData, "Invalid UTF-8", closedByServer)
 			continue
 		}
 		if cur := s.hub.Current(); cur != nil {

@@ -147,3 +147,69 @@ func stacks() string {
 	b := make([]byte, 1<<16)
 	return string(b[:runtime.Stack(b, true)])
 }
+
+// TestSlowClientClosed: a client that never reads is closed once a write
+// to it outlasts the write timeout; another client is unaffected.
+func TestSlowClientClosed(t *testing.T) {
+	limits := DefaultLimits
+	limits.WriteTimeout = 200 * time.Millisecond
+	hub, url := serve(t, limits)
+	slow, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	fast, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fast.Close()
+	waitFor(t, func() bool { return hub.Count() == 2 })
+	var slowID string
+	hub.mu.RLock()
+	for id := range hub.conns {
+		slowID = id // either: the other is checked below by reading
+		break
+	}
+	hub.mu.RUnlock()
+	msg := make([]byte, 64<<10)
+	for i := range msg {
+		msg[i] = 'x'
+	}
+	// Fill the socket buffers of the connection that is not read.
+	deadline := time.Now().Add(10 * time.Second)
+	for hub.Send(slowID, msg) == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("writes to a client that does not read never failed")
+		}
+	}
+	if err := hub.Send(slowID, []byte("x")); err != ErrGone {
+		t.Fatalf("after the failed write: %v, want ErrGone", err)
+	}
+	waitFor(t, func() bool { return hub.Count() == 1 })
+	// The other connection still answers.
+	var otherID string
+	hub.mu.RLock()
+	for id := range hub.conns {
+		otherID = id
+	}
+	hub.mu.RUnlock()
+	if err := hub.Send(otherID, []byte("still here")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestInvalidUTF8: a text message that is not UTF-8 closes with 1007.
+func TestInvalidUTF8(t *testing.T) {
+	_, url := serve(t, DefaultLimits)
+	c, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.WriteMessage(websocket.TextMessage, []byte{'{', 0xff, 0xfe, '}'})
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, _, err := c.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseInvalidFramePayloadData) {
+		t.Fatalf("read: %v, want a close 1007", err)
+	}
+}
