@@ -169,4 +169,3 @@ func authorizerEvent(e *lambdaproxy.WSEvent, arn string) []byte {
 	b = append(b, ev[1:]...)
 	return append(b, '}')
 }
-
