@@ -207,7 +207,8 @@ func build(o *options, logger *slog.Logger, rt *lambda.Runtime, st *shared, prev
 	if maxDur > 0 {
 		limits.MaxDuration = maxDur
 	}
-	ws, err := websocket.New(websocket.Config{Model: l.model, Invoker: fns, Hub: st.hub, Logger: logger, Verifier: st.manage, IAM: st.iam, Limits: limits})
+	ws, err := websocket.New(websocket.Config{Model: l.model, Invoker: fns, Hub: st.hub, Logger: logger, Verifier: st.manage, IAM: st.iam, Limits: limits,
+		Buckets: st.buckets, Account: access.Account})
 	if err != nil {
 		plan.Abort()
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"github.com/apigw/apigw/internal/auth/sigv4"
 	"github.com/apigw/apigw/internal/lambda"
 	"github.com/apigw/apigw/internal/lambdaproxy"
+	"github.com/apigw/apigw/internal/limit"
 	"github.com/apigw/apigw/internal/model"
 	"github.com/apigw/apigw/internal/template"
 	"github.com/fasthttp/websocket"
@@ -32,6 +33,11 @@ type Config struct {
 	// IAM verifies the handshakes of $connect routes with AuthorizationType
 	// AWS_IAM (--iam-credentials); nil refuses them all.
 	IAM *sigv4.Verifier
+	// Buckets hold the routes' throttles across loads (shared with REST
+	// APIs); Account is the account-level throttle. Nil Buckets: no
+	// throttling.
+	Buckets *limit.Buckets
+	Account *model.Throttle
 }
 
 // Server serves one generation's WebSocket APIs.
@@ -42,6 +48,8 @@ type Server struct {
 	limits   Limits
 	verifier *sigv4.Verifier
 	iam      *sigv4.Verifier
+	buckets  *limit.Buckets
+	accountT *model.Throttle   // the account-level throttle
 	client   fasthttp.Client   // HTTP_PROXY integrations
 	stages   map[string]*stage // by stage name
 	up       websocket.FastHTTPUpgrader
@@ -53,6 +61,15 @@ type stage struct {
 	name string
 	api  *api
 	vars map[string]string
+	// limits are the routes' throttles (RouteSettings, else the stage's
+	// DefaultRouteSettings), by route key; none when neither is set.
+	limits map[string]routeLimit
+}
+
+// routeLimit is one route's token bucket on a stage.
+type routeLimit struct {
+	bucket string // the key in Config.Buckets
+	model.Throttle
 }
 
 type api struct {
@@ -74,7 +91,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Model == nil || len(cfg.Model.WebSocketAPIs) == 0 {
 		return nil, nil
 	}
-	s := &Server{hub: cfg.Hub, invoker: cfg.Invoker, logger: cfg.Logger, limits: cfg.Limits, verifier: cfg.Verifier, iam: cfg.IAM, stages: map[string]*stage{},
+	s := &Server{hub: cfg.Hub, invoker: cfg.Invoker, logger: cfg.Logger, limits: cfg.Limits, verifier: cfg.Verifier, iam: cfg.IAM, buckets: cfg.Buckets, accountT: cfg.Account, stages: map[string]*stage{},
 		region: cfg.Model.Region, account: cfg.Model.AccountID}
 	if s.limits == (Limits{}) {
 		s.limits = DefaultLimits
@@ -106,7 +123,17 @@ func New(cfg Config) (*Server, error) {
 			if prev := s.stages[ms.Name]; prev != nil {
 				return nil, fmt.Errorf("%s: stage %q is also a stage of %s: both would be served at /%s", ma.LogicalID, ms.Name, prev.api.model.LogicalID, ms.Name)
 			}
-			s.stages[ms.Name] = &stage{name: ms.Name, api: a, vars: ms.Variables}
+			st := &stage{name: ms.Name, api: a, vars: ms.Variables, limits: map[string]routeLimit{}}
+			for key := range a.routes {
+				t, ok := ms.RouteThrottles[key]
+				if !ok && ms.Throttle != nil {
+					t, ok = *ms.Throttle, true
+				}
+				if ok {
+					st.limits[key] = routeLimit{bucket: "ws/" + a.id + "/" + ms.Name + "/" + key, Throttle: t}
+				}
+			}
+			s.stages[ms.Name] = st
 		}
 	}
 	s.up = websocket.FastHTTPUpgrader{
@@ -116,6 +143,21 @@ func New(cfg Config) (*Server, error) {
 		CheckOrigin: func(*fasthttp.RequestCtx) bool { return true },
 	}
 	return s, nil
+}
+
+// allow takes a token of a route's throttle on a stage, then of the
+// account's (--config account.throttle); true when the route has neither.
+func (s *Server) allow(st *stage, key string) bool {
+	if s.buckets == nil {
+		return true
+	}
+	if l, ok := st.limits[key]; ok && !s.buckets.Allow(l.bucket, l.Rate, l.Burst) {
+		return false
+	}
+	if a := s.accountT; a != nil && !s.buckets.Allow("account", a.Rate, a.Burst) {
+		return false
+	}
+	return true
 }
 
 // routeError is a template error at a route's property.
@@ -170,6 +212,10 @@ func (s *Server) handshake(ctx *fasthttp.RequestCtx, st *stage) {
 	c := &Conn{id: newID(), apiID: st.api.id, stage: st.name, connectedAt: now, sourceIP: remoteIP(ctx),
 		userAgent: string(ctx.UserAgent()), domain: string(ctx.Host()), limits: s.limits, closed: make(chan struct{})}
 	c.touch()
+	if !s.allow(st, "$connect") {
+		writeJSONError(ctx, fasthttp.StatusTooManyRequests, "TooManyRequestsException", `{"message":"Too Many Requests"}`)
+		return
+	}
 	r := st.api.routes["$connect"]
 	if r != nil && r.model.AuthorizationType == "AWS_IAM" {
 		// SigV4 on the handshake request (service execute-api), as API
@@ -313,6 +359,12 @@ func (s *Server) message(c *Conn, msg []byte) {
 	r := st.api.route(msg)
 	if r == nil || r.target == nil {
 		c.write(websocket.TextMessage, forbiddenFrame(c.id, requestID))
+		return
+	}
+	if !s.allow(st, r.key) {
+		// Throttled: answered in band like API Gateway's other message
+		// errors; the integration is not called.
+		c.write(websocket.TextMessage, lambdaproxy.AppendWSError(nil, "Too Many Requests", c.id, requestID))
 		return
 	}
 	ev := s.messageEvent(st, c, r.key, requestID, msg)

@@ -1,6 +1,7 @@
 package websocket
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
 	"net"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apigw/apigw/internal/limit"
 	"github.com/apigw/apigw/internal/model"
 	"github.com/fasthttp/websocket"
 	"github.com/valyala/fasthttp"
@@ -30,8 +32,13 @@ func mockModel() *model.Model {
 // serve runs a server for the model on a loopback port.
 func serve(t *testing.T, limits Limits) (*Hub, string) {
 	t.Helper()
+	return serveModel(t, mockModel(), limits, nil)
+}
+
+func serveModel(t *testing.T, m *model.Model, limits Limits, buckets *limit.Buckets) (*Hub, string) {
+	t.Helper()
 	hub := NewHub()
-	s, err := New(Config{Model: mockModel(), Hub: hub, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: limits})
+	s, err := New(Config{Model: m, Hub: hub, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: limits, Buckets: buckets})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,5 +218,46 @@ func TestInvalidUTF8(t *testing.T) {
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, _, err := c.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseInvalidFramePayloadData) {
 		t.Fatalf("read: %v, want a close 1007", err)
+	}
+}
+
+// TestThrottle: a route's RouteSettings throttle (else the stage's
+// DefaultRouteSettings) answers messages past its burst in band, without
+// the integration; the handshake past $connect's burst gets 429.
+func TestThrottle(t *testing.T) {
+	m := mockModel()
+	st := m.WebSocketAPIs[0].Stages[0]
+	st.Throttle = &model.Throttle{Rate: 0.001, Burst: 2}                           // $connect, $disconnect
+	st.RouteThrottles = map[string]model.Throttle{"ping": {Rate: 0.001, Burst: 3}} // ping
+	_, url := serveModel(t, m, DefaultLimits, limit.NewBuckets(limit.System))
+	c, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var got []string
+	for range 5 {
+		c.WriteMessage(websocket.TextMessage, []byte(`{"action":"ping"}`))
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, msg, err := c.ReadMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(msg))
+	}
+	for i, msg := range got {
+		throttled := len(msg) > 0 && bytes.Contains([]byte(msg), []byte(`"message": "Too Many Requests"`))
+		if throttled != (i >= 3) {
+			t.Fatalf("message %d: %q (all: %q)", i, msg, got)
+		}
+	}
+	c2, _, err := websocket.DefaultDialer.Dial(url, nil) // the second token of $connect
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2.Close()
+	_, resp, err := websocket.DefaultDialer.Dial(url, nil)
+	if err == nil || resp == nil || resp.StatusCode != 429 {
+		t.Fatalf("third handshake: %v %v, want 429", err, resp)
 	}
 }
