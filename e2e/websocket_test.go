@@ -924,3 +924,98 @@ func TestWebSocketAuthorizer(t *testing.T) {
 		t.Errorf("authorizer requestContext %v, want routeKey $connect, eventType CONNECT, this connection's id, no authorizer", rc)
 	}
 }
+
+// wsReloadTemplate is a WebSocket API whose two-way "echo" route answers
+// with a prefix, so a reload that changes the prefix shows which code ran.
+const wsReloadTemplate = `Resources:
+  Ws:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: reload, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}
+  EchoRoute:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref Ws, RouteKey: echo, Target: !Sub 'integrations/${EchoIntegration}', RouteResponseSelectionExpression: $default}
+  EchoResponse:
+    Type: AWS::ApiGatewayV2::RouteResponse
+    Properties: {ApiId: !Ref Ws, RouteId: !Ref EchoRoute, RouteResponseKey: $default}
+  EchoIntegration:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Ws
+      IntegrationType: AWS_PROXY
+      IntegrationUri: !Sub 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${EchoFunction.Arn}/invocations'
+  EchoFunction:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.11
+      Handler: index.handler
+      Role: arn:aws:iam::123456789012:role/r
+      Code:
+        ZipFile: |
+          def handler(event, context):
+              return {'statusCode': 200, 'body': 'PREFIX ' + event['body']}
+  Stage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties: {ApiId: !Ref Ws, StageName: live, AutoDeploy: true}
+`
+
+// TestWebSocketReload: a connection stays open across a reload, and its
+// next message runs the new code; a reload that drops the API closes it
+// with 1001 (going away).
+func TestWebSocketReload(t *testing.T) {
+	rtRequireInterpreters(t)
+	tpl := writeFile(t, "ws-reload.yaml", strings.Replace(wsReloadTemplate, "PREFIX", "v1", 1))
+	in := startAPIGW(t, tpl, "--no-watch")
+	c, _ := wsDial(t, in, "/live", nil)
+	wsSend(t, c, `{"action":"echo"}`)
+	if got := wsRead(t, c); got != `v1 {"action":"echo"}` {
+		t.Fatalf("before the reload: %q", got)
+	}
+	if err := os.WriteFile(tpl, []byte(strings.Replace(wsReloadTemplate, "PREFIX", "v2", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, p := rlPostReload(t, in); p.Status != "reloaded" {
+		t.Fatalf("reload: %+v", p)
+	}
+	wsSend(t, c, `{"action":"echo"}`)
+	if got := wsRead(t, c); got != `v2 {"action":"echo"}` {
+		t.Fatalf("after the reload, on the same connection: %q", got)
+	}
+	// A template without the WebSocket API: its connections go away.
+	if err := os.WriteFile(tpl, []byte(wsProofREST), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, p := rlPostReload(t, in); p.Status != "reloaded" {
+		t.Fatalf("reload: %+v", p)
+	}
+	wsSend(t, c, `{"action":"echo"}`)
+	if code := wsReadClose(t, c); code != 1001 {
+		t.Fatalf("close code %d, want 1001", code)
+	}
+}
+
+// wsProofREST is a REST API with a MOCK method: a template without
+// WebSocket APIs.
+const wsProofREST = `Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: rest}
+  Items:
+    Type: AWS::ApiGateway::Resource
+    Properties: {RestApiId: !Ref Api, ParentId: !GetAtt Api.RootResourceId, PathPart: items}
+  Mock:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Items
+      HttpMethod: GET
+      AuthorizationType: NONE
+      Integration:
+        Type: MOCK
+        RequestTemplates: {application/json: '{"statusCode": 200}'}
+        IntegrationResponses: [{StatusCode: 200}]
+      MethodResponses: [{StatusCode: 200}]
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    DependsOn: [Mock]
+    Properties: {RestApiId: !Ref Api, StageName: prod}
+`
