@@ -17,6 +17,7 @@ import (
 	"github.com/apigw/apigw/internal/lambda"
 	"github.com/apigw/apigw/internal/model"
 	"github.com/apigw/apigw/internal/watch"
+	"github.com/apigw/apigw/internal/websocket"
 )
 
 // server is what outlives a generation: the gateway that serves the
@@ -35,8 +36,9 @@ type server struct {
 	mu      sync.Mutex // guards what follows
 	number  int        // generations swapped in, counting the first
 	last    reloadStatus
-	model   *model.Model // the current generation's
-	deps    gateway.Deps // and what it was compiled with
+	model   *model.Model     // the current generation's
+	deps    gateway.Deps     // and what it was compiled with
+	wsCfg   websocket.Config // and its WebSocket server
 	issuers map[string]*cognito.Issuer
 	started time.Time
 }
@@ -70,7 +72,7 @@ func (s *server) controlView() controlplane.View {
 		var out []string
 		for _, up := range plansOf[id] {
 			for _, ps := range up.Stages {
-				out = append(out, ps.API.ID+"/"+ps.Stage)
+				out = append(out, ps.APIID()+"/"+ps.Stage)
 			}
 		}
 		sort.Strings(out)
@@ -91,7 +93,7 @@ func (s *server) controlView() controlplane.View {
 	for _, up := range m.UsagePlans {
 		cp := controlplane.Plan{ID: up.ID, Name: up.Name}
 		for _, ps := range up.Stages {
-			st := controlplane.Stage{APIID: ps.API.ID, Stage: ps.Stage, Throttle: map[string]controlplane.Throttle{}}
+			st := controlplane.Stage{APIID: ps.APIID(), Stage: ps.Stage, Throttle: map[string]controlplane.Throttle{}}
 			for key, t := range ps.Methods {
 				st.Throttle[key] = controlplane.Throttle{Rate: t.Rate, Burst: t.Burst}
 			}
@@ -132,7 +134,7 @@ func (s *server) install(b *built, why string) int {
 	s.shared.hub.Activate(b.ws) // open connections' next messages take the new routes
 	s.shared.caches.Keep(b.gen.CacheStages())
 	s.mu.Lock()
-	s.model, s.deps, s.issuers = b.model, b.deps, b.issuers
+	s.model, s.deps, s.issuers, s.wsCfg = b.model, b.deps, b.issuers, b.wsCfg
 	s.number++
 	n := s.number
 	s.last = reloadStatus{Generation: n, OK: true, At: time.Now().UTC(), Errors: []string{}}
@@ -185,12 +187,21 @@ func (s *server) recompile() {
 	if m == nil {
 		return
 	}
+	// Keys and plan memberships reach WebSocket stages through a new
+	// WebSocket server; open connections keep going.
+	ws, err := newWebSocket(s.wsCfg, deps.Access)
+	if err != nil {
+		s.logger.Error("applying a control-plane change failed", "error", err)
+		return
+	}
+	deps.Extra = withWebSocket(deps.Extra, ws)
 	gen, err := gateway.Compile(m, deps, s.gw.Current())
 	if err != nil {
 		s.logger.Error("applying a control-plane change failed", "error", err)
 		return
 	}
 	s.gw.Swap(gen)
+	s.shared.hub.Activate(ws)
 	s.shared.caches.Keep(gen.CacheStages())
 }
 

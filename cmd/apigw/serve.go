@@ -82,6 +82,45 @@ type built struct {
 	deps    gateway.Deps
 	issuers map[string]*cognito.Issuer // local user-pool issuers by logical ID
 	ws      *websocket.Server          // the WebSocket APIs; nil when none
+	wsCfg   websocket.Config           // what ws was built from, for recompiles
+}
+
+// newWebSocket builds a generation's WebSocket server (nil when the model
+// has no WebSocket API), with the keys of the usage plans that cover its
+// stages: the template's and those the control plane added.
+func newWebSocket(cfg websocket.Config, access *gateway.Access) (*websocket.Server, error) {
+	cfg.StageKeys = map[[2]string][]websocket.APIKey{}
+	for _, up := range cfg.Model.UsagePlans {
+		var keys []state.APIKey
+		loaded := false
+		for _, ps := range up.Stages {
+			if ps.WS == nil {
+				continue
+			}
+			if !loaded {
+				var err error
+				if keys, err = gateway.PlanKeys(cfg.Model, up, access); err != nil {
+					return nil, err
+				}
+				loaded = true
+			}
+			ref := [2]string{ps.WS.ID, ps.Stage}
+			for _, k := range keys {
+				cfg.StageKeys[ref] = append(cfg.StageKeys[ref], websocket.APIKey{ID: k.ID, Value: k.Value, Enabled: k.Enabled})
+			}
+		}
+	}
+	return websocket.New(cfg)
+}
+
+// withWebSocket gives a generation's extra handlers (the Invoke API first)
+// a WebSocket server's handler, in place of the previous generation's.
+func withWebSocket(extra []gateway.Extra, ws *websocket.Server) []gateway.Extra {
+	out := extra[:1:1]
+	if ws != nil {
+		out = append(out, gateway.Extra{Match: ws.Match, Handler: ws.Handle})
+	}
+	return out
 }
 
 // shared is the state that outlives generations: token buckets, and the
@@ -207,25 +246,22 @@ func build(o *options, logger *slog.Logger, rt *lambda.Runtime, st *shared, prev
 	if maxDur > 0 {
 		limits.MaxDuration = maxDur
 	}
-	ws, err := websocket.New(websocket.Config{Model: l.model, Invoker: fns, Hub: st.hub, Logger: logger, Verifier: st.manage, IAM: st.iam, Limits: limits,
-		Buckets: st.buckets, Account: access.Account})
+	wsCfg := websocket.Config{Model: l.model, Invoker: fns, Hub: st.hub, Logger: logger, Verifier: st.manage, IAM: st.iam, Limits: limits,
+		Buckets: st.buckets, Account: access.Account}
+	ws, err := newWebSocket(wsCfg, access)
 	if err != nil {
 		plan.Abort()
 		return nil, err
 	}
-	extra := []gateway.Extra{{Match: invokeAPI.Match, Handler: invokeAPI.Handle}}
-	if ws != nil {
-		extra = append(extra, gateway.Extra{Match: ws.Match, Handler: ws.Handle})
-	}
 	deps := gateway.Deps{Logger: logger, Invoker: fns, Region: o.region, Account: o.accountID,
-		Extra: extra, Access: access, IAM: st.iam, UserPools: pools,
+		Extra: withWebSocket([]gateway.Extra{{Match: invokeAPI.Match, Handler: invokeAPI.Handle}}, ws), Access: access, IAM: st.iam, UserPools: pools,
 		Caches: st.caches, CacheControl: gateway.CacheControl{AnyoneMayInvalidate: !l.cfg.Caching.RequireAuthorization(), Strategy: l.cfg.Caching.UnauthorizedCacheControlHeaderStrategy}}
 	gen, err := gateway.Compile(l.model, deps, prev)
 	if err != nil {
 		plan.Abort()
 		return nil, err
 	}
-	b := &built{gen: gen, plan: plan, notes: append(l.notes, notes...), paths: l.includes, model: l.model, deps: deps, issuers: issuers, ws: ws}
+	b := &built{gen: gen, plan: plan, notes: append(l.notes, notes...), paths: l.includes, model: l.model, deps: deps, issuers: issuers, ws: ws, wsCfg: wsCfg}
 	for _, f := range l.model.Functions {
 		if f.Code.Path != "" {
 			b.paths = append(b.paths, f.Code.Path)

@@ -66,6 +66,9 @@ func compileKeys(m *model.Model, t *table, acc *Access) error {
 			return err
 		}
 		for _, ps := range up.Stages {
+			if ps.API == nil {
+				continue // a WebSocket API's: checked by internal/websocket
+			}
 			a := t.apis[ps.API.ID]
 			if a == nil || a.stages[ps.Stage] == nil {
 				continue // Validate reported it
@@ -86,6 +89,12 @@ func compileKeys(m *model.Model, t *table, acc *Access) error {
 		}
 	}
 	return nil
+}
+
+// PlanKeys are a usage plan's keys with their values (for WebSocket
+// APIs, whose keys internal/websocket checks).
+func PlanKeys(m *model.Model, up *model.UsagePlan, acc *Access) ([]state.APIKey, error) {
+	return planKeys(m, up, acc)
 }
 
 // planKeys are a plan's keys with their values: the template's, and those

@@ -38,14 +38,32 @@ type UsagePlan struct {
 	Props     Props
 }
 
-// PlanStage is one of a usage plan's ApiStages.
+// PlanStage is one of a usage plan's ApiStages: a stage of a REST API
+// (API) or of a WebSocket API (WS).
 type PlanStage struct {
 	API   *RestAPI
+	WS    *WebSocketAPI
 	Stage string
 	// Methods are the per-method throttles, keyed "/resource/path/METHOD"
 	// as CloudFormation writes them ("//GET" for the root).
 	Methods map[string]Throttle
 	Index   int // in ApiStages, for messages
+}
+
+// APIID is the id of the stage's API, whichever kind.
+func (ps *PlanStage) APIID() string {
+	if ps.WS != nil {
+		return ps.WS.ID
+	}
+	return ps.API.ID
+}
+
+// APILogicalID is the logical ID of the stage's API.
+func (ps *PlanStage) APILogicalID() string {
+	if ps.WS != nil {
+		return ps.WS.LogicalID
+	}
+	return ps.API.LogicalID
 }
 
 // Throttle is a token bucket: Rate requests a second refill it, Burst is
@@ -152,8 +170,13 @@ func (b *builder) usagePlan(r *template.Resource) {
 	for i, s := range p.ApiStages {
 		prop := fmt.Sprintf("ApiStages[%d]", i)
 		api := b.apiByID[s.ApiId]
-		if api == nil && b.ws.apis[s.ApiId] != nil {
-			b.errAt(r, at(prop+".ApiId"), "usage plans of WebSocket APIs (%s) are not supported yet", b.ws.apis[s.ApiId].LogicalID)
+		if ws := b.ws.apis[s.ApiId]; api == nil && ws != nil {
+			// A WebSocket API's keys are checked at $connect; per-route
+			// throttles of a plan are REST methods' and are refused.
+			if len(s.Throttle) > 0 {
+				b.errAt(r, at(prop+".Throttle"), "per-method throttles apply to REST APIs; %s is a WebSocket API", ws.LogicalID)
+			}
+			up.Stages = append(up.Stages, &PlanStage{WS: ws, Stage: s.Stage, Methods: map[string]Throttle{}, Index: i})
 			continue
 		}
 		if api == nil {
@@ -273,11 +296,17 @@ func (v *validator) usage() {
 		for _, ps := range up.Stages {
 			prop := fmt.Sprintf("ApiStages[%d]", ps.Index)
 			found := false
-			for _, st := range ps.API.Stages {
-				found = found || st.Name == ps.Stage
+			if ps.WS != nil {
+				for _, st := range ps.WS.Stages {
+					found = found || st.Name == ps.Stage
+				}
+			} else {
+				for _, st := range ps.API.Stages {
+					found = found || st.Name == ps.Stage
+				}
 			}
 			if !found {
-				v.errAt(up.LogicalID, up.Props, pos, prop+".Stage", "API %s has no stage %q", ps.API.LogicalID, ps.Stage)
+				v.errAt(up.LogicalID, up.Props, pos, prop+".Stage", "API %s has no stage %q", ps.APILogicalID(), ps.Stage)
 				continue
 			}
 			for _, key := range sortedKeys(ps.Methods) {
@@ -288,13 +317,13 @@ func (v *validator) usage() {
 				v.throttle(up.LogicalID, up.Props, pos, prop+".Throttle."+key, ps.Methods[key])
 			}
 			for _, k := range up.Keys {
-				ref := stageRef{ps.API.ID, ps.Stage}
+				ref := stageRef{ps.APIID(), ps.Stage}
 				if planOf[k] == nil {
 					planOf[k] = map[stageRef]*UsagePlan{}
 				}
 				if other := planOf[k][ref]; other != nil && other != up {
 					v.errAt(up.LogicalID, up.Props, pos, prop, "API key %s is in usage plans %s and %s, which both cover stage %s of %s: a key may be in one plan per stage",
-						k.LogicalID, other.LogicalID, up.LogicalID, ps.Stage, ps.API.LogicalID)
+						k.LogicalID, other.LogicalID, up.LogicalID, ps.Stage, ps.APILogicalID())
 				}
 				planOf[k][ref] = up
 			}

@@ -49,13 +49,16 @@ var (
 // authorize runs the $connect route's authorizer for a handshake whose
 // CONNECT event is e: the authorizer context for the connection's events,
 // or the denial to answer (and why, for the log).
-func (s *Server) authorize(ctx *fasthttp.RequestCtx, st *stage, a *model.WSAuthorizer, e *lambdaproxy.WSEvent) (map[string]any, *authDenial, error) {
+//
+// usageKey is the authorizer's usageIdentifierKey, the API key when the
+// API's ApiKeySelectionExpression is $context.authorizer.usageIdentifierKey.
+func (s *Server) authorize(ctx *fasthttp.RequestCtx, st *stage, a *model.WSAuthorizer, e *lambdaproxy.WSEvent) (auth map[string]any, usageKey string, deny *authDenial, err error) {
 	if a == nil || s.invoker == nil {
-		return nil, denyConfig, fmt.Errorf("the $connect route has no authorizer to run")
+		return nil, "", denyConfig, fmt.Errorf("the $connect route has no authorizer to run")
 	}
 	for _, src := range a.IdentitySource {
 		if identityValue(ctx, st, e, src) == "" {
-			return nil, denyUnauthorized, nil
+			return nil, "", denyUnauthorized, nil
 		}
 	}
 	arn := "arn:" + model.Partition(s.region) + ":execute-api:" + s.region + ":" + s.account + ":" + st.api.id + "/" + st.name + "/$connect"
@@ -70,7 +73,7 @@ func (s *Server) authorize(ctx *fasthttp.RequestCtx, st *stage, a *model.WSAutho
 	cancel()
 	switch {
 	case err != nil:
-		return nil, denyConfig, fmt.Errorf("authorizer %s: %v", a.LogicalID, err)
+		return nil, "", denyConfig, fmt.Errorf("authorizer %s: %v", a.LogicalID, err)
 	case out.FunctionError != "":
 		// Failing with the message "Unauthorized" is the documented way
 		// to refuse; any other error is 500.
@@ -79,27 +82,27 @@ func (s *Server) authorize(ctx *fasthttp.RequestCtx, st *stage, a *model.WSAutho
 		}
 		json.Unmarshal(out.Payload, &fe)
 		if fe.ErrorMessage == "Unauthorized" {
-			return nil, denyUnauthorized, nil
+			return nil, "", denyUnauthorized, nil
 		}
-		return nil, denyConfig, fmt.Errorf("authorizer %s failed: %.300s", a.LogicalID, out.Payload)
+		return nil, "", denyConfig, fmt.Errorf("authorizer %s failed: %.300s", a.LogicalID, out.Payload)
 	}
 	res, err := lambdaauth.Parse(out.Payload)
 	if err != nil {
-		return nil, denyConfig, fmt.Errorf("authorizer %s: %v", a.LogicalID, err)
+		return nil, "", denyConfig, fmt.Errorf("authorizer %s: %v", a.LogicalID, err)
 	}
 	switch res.Evaluate(arn) {
 	case lambdaauth.ExplicitDeny:
-		return nil, denyExplicit, nil
+		return nil, "", denyExplicit, nil
 	case lambdaauth.NotAllowed:
-		return nil, denyNotAllowed, nil
+		return nil, "", denyNotAllowed, nil
 	}
-	auth := make(map[string]any, len(res.Context)+2)
+	auth = make(map[string]any, len(res.Context)+2)
 	for k, v := range res.Context {
 		auth[k] = v
 	}
 	auth["principalId"] = res.PrincipalID
 	auth["integrationLatency"] = latency.Milliseconds()
-	return auth, nil, nil
+	return auth, res.UsageKey, nil, nil
 }
 
 // identityValue reads one identity source: route.request.header.NAME

@@ -38,8 +38,12 @@ type Conn struct {
 	// apigw's @connections.
 	domain string
 	limits Limits
-	// authorizer is the $connect authorizer's context, for later events.
-	authorizer map[string]any
+	// authorizer is the $connect authorizer's context, for later events;
+	// usageKey its usageIdentifierKey; apiKey and apiKeyID the key the
+	// handshake gave (events' identity.apiKey, identity.apiKeyId).
+	authorizer       map[string]any
+	usageKey         string
+	apiKey, apiKeyID string
 
 	writeMu   sync.Mutex
 	closeOnce sync.Once

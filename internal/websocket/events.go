@@ -21,7 +21,7 @@ func (s *Server) baseEvent(st *stage, c *Conn, eventType, routeKey, requestID st
 		DomainName:     c.domain,
 		ConnectedAt:    c.connectedAt,
 		RequestTime:    now,
-		Identity:       lambdaproxy.Identity{SourceIP: c.sourceIP, UserAgent: c.userAgent},
+		Identity:       lambdaproxy.Identity{SourceIP: c.sourceIP, UserAgent: c.userAgent, APIKey: c.apiKey, APIKeyID: c.apiKeyID},
 		StageVariables: st.vars,
 		Authorizer:     c.authorizer,
 	}

@@ -2,6 +2,8 @@ package websocket
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -38,6 +40,9 @@ type Config struct {
 	// throttling.
 	Buckets *limit.Buckets
 	Account *model.Throttle
+	// StageKeys are the API keys of the usage plans that cover each
+	// WebSocket stage, by API id and stage name.
+	StageKeys map[[2]string][]APIKey
 }
 
 // Server serves one generation's WebSocket APIs.
@@ -64,6 +69,41 @@ type stage struct {
 	// limits are the routes' throttles (RouteSettings, else the stage's
 	// DefaultRouteSettings), by route key; none when neither is set.
 	limits map[string]routeLimit
+	// keys are the API keys of the usage plans covering the stage, by the
+	// SHA-256 of their values.
+	keys map[[32]byte]APIKey
+}
+
+// APIKey is an API key that may connect to a stage (in a usage plan of it).
+type APIKey struct {
+	ID, Value string
+	Enabled   bool
+}
+
+// key finds the handshake's API key: from the x-api-key header, or the
+// authorizer's usageIdentifierKey when the API selects it; nil when there
+// is none, it is unknown or disabled. Looked up by hash, then compared in
+// constant time.
+func (st *stage) key(ctx *fasthttp.RequestCtx, usageKey, selection string) *APIKey {
+	var v []byte
+	if selection == "$context.authorizer.usageIdentifierKey" {
+		v = []byte(usageKey)
+	} else {
+		for k, hv := range ctx.Request.Header.All() {
+			if strings.EqualFold(string(k), "x-api-key") {
+				v = hv
+				break
+			}
+		}
+	}
+	if len(v) == 0 {
+		return nil
+	}
+	k, ok := st.keys[sha256.Sum256(v)]
+	if !ok || subtle.ConstantTimeCompare([]byte(k.Value), v) != 1 || !k.Enabled {
+		return nil
+	}
+	return &k
 }
 
 // routeLimit is one route's token bucket on a stage.
@@ -111,9 +151,6 @@ func New(cfg Config) (*Server, error) {
 		for key, mr := range ma.Routes {
 			// Fail closed: what is not enforced yet is refused, never
 			// served open.
-			if mr.APIKeyRequired && key == "$connect" {
-				return nil, routeError(cfg.Model, mr, "ApiKeyRequired", "API keys of WebSocket APIs are not enforced yet; apigw refuses to serve $connect unprotected")
-			}
 			a.routes[key] = &route{key: key, model: mr, target: mr.Integration}
 		}
 		for _, ms := range ma.Stages {
@@ -123,7 +160,10 @@ func New(cfg Config) (*Server, error) {
 			if prev := s.stages[ms.Name]; prev != nil {
 				return nil, fmt.Errorf("%s: stage %q is also a stage of %s: both would be served at /%s", ma.LogicalID, ms.Name, prev.api.model.LogicalID, ms.Name)
 			}
-			st := &stage{name: ms.Name, api: a, vars: ms.Variables, limits: map[string]routeLimit{}}
+			st := &stage{name: ms.Name, api: a, vars: ms.Variables, limits: map[string]routeLimit{}, keys: map[[32]byte]APIKey{}}
+			for _, k := range cfg.StageKeys[[2]string{a.id, ms.Name}] {
+				st.keys[sha256.Sum256([]byte(k.Value))] = k
+			}
 			for key := range a.routes {
 				t, ok := ms.RouteThrottles[key]
 				if !ok && ms.Throttle != nil {
@@ -240,7 +280,7 @@ func (s *Server) handshake(ctx *fasthttp.RequestCtx, st *stage) {
 	if r != nil && r.model.AuthorizationType == "CUSTOM" {
 		// The REQUEST authorizer runs before $connect's integration; its
 		// context goes into every event of the connection.
-		auth, deny, err := s.authorize(ctx, st, r.model.Authorizer, ev)
+		auth, usageKey, deny, err := s.authorize(ctx, st, r.model.Authorizer, ev)
 		if deny != nil {
 			if err != nil {
 				s.logger.Warn("$connect authorizer failed", "api", st.api.model.LogicalID, "error", err)
@@ -250,6 +290,18 @@ func (s *Server) handshake(ctx *fasthttp.RequestCtx, st *stage) {
 		}
 		c.authorizer = auth
 		ev.Authorizer = auth
+		c.usageKey = usageKey
+	}
+	if r != nil && r.model.APIKeyRequired {
+		// After the authorizer, whose usageIdentifierKey may be the key
+		// (ApiKeySelectionExpression).
+		k := st.key(ctx, c.usageKey, st.api.model.APIKeySelection)
+		if k == nil {
+			writeJSONError(ctx, fasthttp.StatusForbidden, "ForbiddenException", `{"message":"Forbidden"}`)
+			return
+		}
+		c.apiKey, c.apiKeyID = k.Value, k.ID
+		ev.Identity.APIKey, ev.Identity.APIKeyID = k.Value, k.ID
 	}
 	if r != nil && r.target != nil {
 		res, err := s.invoke(r.target, lambdaproxy.AppendWSEvent(nil, ev), nil)
