@@ -307,9 +307,15 @@ func (s *Server) handshake(ctx *fasthttp.RequestCtx, st *stage) {
 		res, err := s.invoke(r.target, lambdaproxy.AppendWSEvent(nil, ev), nil)
 		if err != nil {
 			// A function that fails (or answers what is not a proxy
-			// result) refuses the handshake with 502.
+			// result) refuses the handshake with 502; one that outlasts
+			// the integration's timeout with 504, as REST's integration
+			// timeouts (AWS does not document $connect's).
 			s.logger.Warn("$connect failed", "api", st.api.model.LogicalID, "error", err)
-			ctx.SetStatusCode(fasthttp.StatusBadGateway)
+			status := fasthttp.StatusBadGateway
+			if errors.Is(err, context.DeadlineExceeded) {
+				status = fasthttp.StatusGatewayTimeout
+			}
+			ctx.SetStatusCode(status)
 			return
 		}
 		if !res.Accepted() {

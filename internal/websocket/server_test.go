@@ -2,6 +2,7 @@ package websocket
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apigw/apigw/internal/lambda"
 	"github.com/apigw/apigw/internal/limit"
 	"github.com/apigw/apigw/internal/model"
 	"github.com/fasthttp/websocket"
@@ -259,5 +261,45 @@ func TestThrottle(t *testing.T) {
 	_, resp, err := websocket.DefaultDialer.Dial(url, nil)
 	if err == nil || resp == nil || resp.StatusCode != 429 {
 		t.Fatalf("third handshake: %v %v, want 429", err, resp)
+	}
+}
+
+// hangingInvoker never answers: it returns when the invocation's context
+// ends, as the Lambda runtime does at a timeout.
+type hangingInvoker struct{}
+
+func (hangingInvoker) Invoke(ctx context.Context, _ string, _ []byte) (lambda.Result, error) {
+	<-ctx.Done()
+	return lambda.Result{}, ctx.Err()
+}
+
+// TestHangingConnect: a $connect function that hangs is given up at the
+// integration's timeout: the handshake gets 504 and no connection stays.
+func TestHangingConnect(t *testing.T) {
+	m := mockModel()
+	m.WebSocketAPIs[0].Routes["$connect"].Integration = &model.WSIntegration{Type: model.AWSProxy, Function: "hangs", Timeout: 300 * time.Millisecond}
+	hub := NewHub()
+	s, err := New(Config{Model: m, Hub: hub, Invoker: hangingInvoker{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub.Activate(s)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &fasthttp.Server{Handler: s.Handle}
+	go srv.Serve(ln)
+	defer srv.Shutdown()
+	start := time.Now()
+	_, resp, err := websocket.DefaultDialer.Dial("ws://"+ln.Addr().String()+"/dev", nil)
+	if err == nil || resp == nil || resp.StatusCode != 504 {
+		t.Fatalf("handshake: %v %v, want 504", err, resp)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("the handshake took %v", took)
+	}
+	if hub.Count() != 0 {
+		t.Fatalf("%d connections after a refused handshake", hub.Count())
 	}
 }
