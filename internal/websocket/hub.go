@@ -25,10 +25,12 @@ import (
 // ErrGone is the error for a connection that is not (or no longer) open.
 var ErrGone = errors.New("websocket: the connection is gone")
 
-// Info is what GetConnection answers of a connection.
+// Info is what GetConnection answers of a connection, with the API and
+// stage it belongs to.
 type Info struct {
 	ConnectedAt, LastActiveAt time.Time
 	SourceIP, UserAgent       string
+	APIID, Stage              string
 }
 
 // Connections is what the @connections API and functions reach
@@ -105,7 +107,8 @@ func (h *Hub) Info(id string) (Info, error) {
 	if c == nil {
 		return Info{}, ErrGone
 	}
-	return Info{ConnectedAt: c.connectedAt, LastActiveAt: time.Unix(0, c.lastActive.Load()), SourceIP: c.sourceIP, UserAgent: c.userAgent}, nil
+	return Info{ConnectedAt: c.connectedAt, LastActiveAt: time.Unix(0, c.lastActive.Load()), SourceIP: c.sourceIP, UserAgent: c.userAgent,
+		APIID: c.apiID, Stage: c.stage}, nil
 }
 
 // Close implements Connections: the connection is closed with 1000

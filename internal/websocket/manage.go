@@ -37,11 +37,12 @@ func (s *Server) manage(ctx *fasthttp.RequestCtx, st *stage, rawID string) {
 		writeJSONError(ctx, fasthttp.StatusBadRequest, "BadRequestException", `{"message":"Invalid connectionId"}`)
 		return
 	}
-	c := s.hub.get(id)
-	if c == nil || c.stage != st.name || c.apiID != st.api.id {
-		// GoneException, with an empty body as API Gateway's.
-		ctx.SetStatusCode(fasthttp.StatusGone)
-		ctx.Response.Header.Set("x-amzn-ErrorType", "GoneException")
+	// Through Connections, the seam where a shared store would reach a
+	// connection another instance holds.
+	var conns Connections = s.hub
+	info, err := conns.Info(id)
+	if err != nil || info.Stage != st.name || info.APIID != st.api.id {
+		gone(ctx)
 		return
 	}
 	switch string(ctx.Method()) {
@@ -51,19 +52,12 @@ func (s *Server) manage(ctx *fasthttp.RequestCtx, st *stage, rawID string) {
 			writeJSONError(ctx, fasthttp.StatusRequestEntityTooLarge, "PayloadTooLargeException", `{"message":"Message too long"}`)
 			return
 		}
-		if err := c.write(1, append([]byte(nil), body...)); err != nil {
-			ctx.SetStatusCode(fasthttp.StatusGone)
-			ctx.Response.Header.Set("x-amzn-ErrorType", "GoneException")
+		if err := conns.Send(id, append([]byte(nil), body...)); err != nil {
+			gone(ctx)
 			return
 		}
 		ctx.SetStatusCode(fasthttp.StatusOK)
 	case fasthttp.MethodGet:
-		info, err := s.hub.Info(id)
-		if err != nil {
-			ctx.SetStatusCode(fasthttp.StatusGone)
-			ctx.Response.Header.Set("x-amzn-ErrorType", "GoneException")
-			return
-		}
 		ctx.SetContentType("application/json")
 		ctx.SetBodyString(mustJSON(map[string]any{
 			"connectedAt":  info.ConnectedAt.UTC().Format(time.RFC3339Nano),
@@ -71,11 +65,20 @@ func (s *Server) manage(ctx *fasthttp.RequestCtx, st *stage, rawID string) {
 			"lastActiveAt": info.LastActiveAt.UTC().Format(time.RFC3339Nano),
 		}))
 	case fasthttp.MethodDelete:
-		s.hub.Close(id)
+		if conns.Close(id) != nil {
+			gone(ctx)
+			return
+		}
 		ctx.SetStatusCode(fasthttp.StatusNoContent)
 	default:
 		writeJSONError(ctx, fasthttp.StatusForbidden, "", `{"message":"Forbidden"}`)
 	}
+}
+
+// gone answers GoneException, with an empty body as API Gateway's.
+func gone(ctx *fasthttp.RequestCtx) {
+	ctx.SetStatusCode(fasthttp.StatusGone)
+	ctx.Response.Header.Set("x-amzn-ErrorType", "GoneException")
 }
 
 func mustJSON(v any) string {
