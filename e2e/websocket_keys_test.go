@@ -94,3 +94,72 @@ func TestWebSocketAPIKeys(t *testing.T) {
 	}
 	c.Close()
 }
+
+// wsSharedStageTemplate: a REST API and two WebSocket APIs, all with a
+// stage "prod".
+const wsSharedStageTemplate = `Resources:
+  Rest:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: rest}
+  Root:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Rest
+      ResourceId: !GetAtt Rest.RootResourceId
+      HttpMethod: GET
+      AuthorizationType: NONE
+      Integration:
+        Type: MOCK
+        RequestTemplates: {application/json: '{"statusCode": 200}'}
+        IntegrationResponses: [{StatusCode: 200, ResponseTemplates: {application/json: '{"api":"rest"}'}}]
+      MethodResponses: [{StatusCode: 200}]
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    DependsOn: [Root]
+    Properties: {RestApiId: !Ref Rest, StageName: prod}
+  WsOne:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: one, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}
+  OneConnect:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref WsOne, RouteKey: $connect}
+  OneStage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties: {ApiId: !Ref WsOne, StageName: prod, AutoDeploy: true}
+  WsTwo:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: two, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}
+  TwoConnect:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref WsTwo, RouteKey: $connect}
+  TwoStage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties: {ApiId: !Ref WsTwo, StageName: prod, AutoDeploy: true}
+`
+
+// TestWebSocketSharedStage (CONTRACT.md's addressing): a plain request to
+// /prod goes to the REST API with that stage; an upgrade picks the
+// WebSocket API, which the Host must name when two have the stage
+// ({apiId}.execute-api.localhost), else 403 Missing Authentication Token.
+func TestWebSocketSharedStage(t *testing.T) {
+	in := startAPIGW(t, writeFile(t, "ws-shared.yaml", wsSharedStageTemplate))
+	if r := get(t, in.URL("/prod")); r.Status != 200 || string(r.Body) != `{"api":"rest"}` {
+		t.Fatalf("GET /prod: %s", r)
+	}
+	// Two WebSocket APIs have stage prod: without a Host naming one, no
+	// upgrade.
+	if c, resp, _ := wsTryDial(in, "/prod", nil); c != nil || resp == nil || resp.StatusCode != 403 {
+		t.Fatalf("an upgrade without a Host naming the API: %v", resp)
+	}
+	for _, id := range []string{"wsone", "wstwo"} {
+		c, resp, err := wsTryDial(in, "/prod", http.Header{"Host": {id + ".execute-api.localhost"}})
+		if err != nil || resp.StatusCode != 101 {
+			t.Fatalf("%s: %v %v", id, err, resp)
+		}
+		c.Close()
+	}
+	// A Host naming the REST API does not reach a WebSocket API.
+	if c, resp, _ := wsTryDial(in, "/prod", http.Header{"Host": {"rest.execute-api.localhost"}}); c != nil || resp == nil || resp.StatusCode == 101 {
+		t.Fatalf("an upgrade to the REST API: %v", resp)
+	}
+}

@@ -118,7 +118,7 @@ func newWebSocket(cfg websocket.Config, access *gateway.Access) (*websocket.Serv
 func withWebSocket(extra []gateway.Extra, ws *websocket.Server) []gateway.Extra {
 	out := extra[:1:1]
 	if ws != nil {
-		out = append(out, gateway.Extra{Match: ws.Match, Handler: ws.Handle})
+		out = append(out, gateway.Extra{Claims: ws.Claims, Handler: ws.Handle})
 	}
 	return out
 }

@@ -61,7 +61,11 @@ type Deps struct {
 
 // Extra is a data-plane handler outside the API routes.
 type Extra struct {
+	// Match takes a path, unless the Host names an API; Claims, when set
+	// instead, decides from the whole request (WebSocket APIs: their own
+	// Host names, upgrades on a stage a REST API shares).
 	Match   func(path string) bool
+	Claims  func(ctx *fasthttp.RequestCtx, path string) bool
 	Handler fasthttp.RequestHandler
 }
 

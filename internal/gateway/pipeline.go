@@ -184,11 +184,17 @@ func frontEnd(c *Call) *Error {
 // extraFor finds the extra handler of a path; a Host that names an API
 // always goes to the API.
 func (gen *Generation) extraFor(c *Call) fasthttp.RequestHandler {
-	if len(gen.deps.Extra) == 0 || hostNamesAPI(c.ctx.Host()) {
+	if len(gen.deps.Extra) == 0 {
 		return nil
 	}
+	named := hostNamesAPI(c.ctx.Host())
 	for _, x := range gen.deps.Extra {
-		if x.Match(c.rawPath) {
+		switch {
+		case x.Claims != nil:
+			if x.Claims(c.ctx, c.rawPath) {
+				return x.Handler
+			}
+		case !named && x.Match(c.rawPath):
 			return x.Handler
 		}
 	}

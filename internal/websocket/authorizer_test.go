@@ -105,7 +105,7 @@ func serveAuth(t *testing.T, inv lambda.Invoker) string {
 		t.Fatal(err)
 	}
 	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
-		if s.Match(string(ctx.Path())) {
+		if s.Claims(ctx, string(ctx.Path())) {
 			s.Handle(ctx)
 		}
 	}}

@@ -56,7 +56,10 @@ type Server struct {
 	buckets  *limit.Buckets
 	accountT *model.Throttle   // the account-level throttle
 	client   fasthttp.Client   // HTTP_PROXY integrations
-	stages   map[string]*stage // by stage name
+	stages   map[[2]string]*stage // by API id and stage name
+	byName   map[string][]*stage  // by stage name, every API's
+	apis     map[string]bool      // the WebSocket APIs' ids
+	rest     map[string]bool      // the REST APIs' stage names
 	up       websocket.FastHTTPUpgrader
 	// region and account make the authorizers' methodArn.
 	region, account string
@@ -131,15 +134,14 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Model == nil || len(cfg.Model.WebSocketAPIs) == 0 {
 		return nil, nil
 	}
-	s := &Server{hub: cfg.Hub, invoker: cfg.Invoker, logger: cfg.Logger, limits: cfg.Limits, verifier: cfg.Verifier, iam: cfg.IAM, buckets: cfg.Buckets, accountT: cfg.Account, stages: map[string]*stage{},
+	s := &Server{hub: cfg.Hub, invoker: cfg.Invoker, logger: cfg.Logger, limits: cfg.Limits, verifier: cfg.Verifier, iam: cfg.IAM, buckets: cfg.Buckets, accountT: cfg.Account, stages: map[[2]string]*stage{}, byName: map[string][]*stage{}, apis: map[string]bool{}, rest: map[string]bool{},
 		region: cfg.Model.Region, account: cfg.Model.AccountID}
 	if s.limits == (Limits{}) {
 		s.limits = DefaultLimits
 	}
-	restStages := map[string]string{}
 	for _, ra := range cfg.Model.RestAPIs {
 		for _, st := range ra.Stages {
-			restStages[st.Name] = ra.LogicalID
+			s.rest[st.Name] = true
 		}
 	}
 	for _, ma := range cfg.Model.WebSocketAPIs {
@@ -154,12 +156,6 @@ func New(cfg Config) (*Server, error) {
 			a.routes[key] = &route{key: key, model: mr, target: mr.Integration}
 		}
 		for _, ms := range ma.Stages {
-			if other, ok := restStages[ms.Name]; ok {
-				return nil, fmt.Errorf("%s: stage %q is also a stage of the REST API %s: both would be served at /%s", ma.LogicalID, ms.Name, other, ms.Name)
-			}
-			if prev := s.stages[ms.Name]; prev != nil {
-				return nil, fmt.Errorf("%s: stage %q is also a stage of %s: both would be served at /%s", ma.LogicalID, ms.Name, prev.api.model.LogicalID, ms.Name)
-			}
 			st := &stage{name: ms.Name, api: a, vars: ms.Variables, limits: map[string]routeLimit{}, keys: map[[32]byte]APIKey{}}
 			for _, k := range cfg.StageKeys[[2]string{a.id, ms.Name}] {
 				st.keys[sha256.Sum256([]byte(k.Value))] = k
@@ -173,7 +169,8 @@ func New(cfg Config) (*Server, error) {
 					st.limits[key] = routeLimit{bucket: "ws/" + a.id + "/" + ms.Name + "/" + key, Throttle: t}
 				}
 			}
-			s.stages[ms.Name] = st
+			s.stages[[2]string{a.id, ms.Name}] = st
+			s.byName[ms.Name] = append(s.byName[ms.Name], st)
 		}
 	}
 	s.up = websocket.FastHTTPUpgrader{
@@ -210,21 +207,80 @@ func routeError(m *model.Model, r *model.WSRoute, prop, msg string) error {
 	return template.ErrorList{&template.Error{File: file, Line: at.Line, Col: at.Col, LogicalID: r.LogicalID, Property: at.Path, Msg: msg}}
 }
 
-// Match reports whether a data-plane path is a WebSocket stage
-// ("/{stage}") or its @connections API ("/{stage}/@connections/{id}").
-func (s *Server) Match(path string) bool {
+// hostSuffix is what a Host naming an API ends with:
+// {apiId}.execute-api.localhost (CONTRACT.md).
+const hostSuffix = ".execute-api.localhost"
+
+// resolve finds the stage a request addresses and the rest of its path:
+// the Host's API when it names one (a WebSocket API's, else none), else
+// the one WebSocket API with that stage. A plain request to /{stage} that
+// a REST API also has is left to the REST API: only an upgrade is the
+// WebSocket API's (CONTRACT.md: "a WebSocket upgrade picks the WebSocket
+// API with that stage").
+func (s *Server) resolve(ctx *fasthttp.RequestCtx, path string) (*stage, string) {
 	name, rest, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
-	if s.stages[name] == nil {
-		return false
+	if rest != "" && !strings.HasPrefix(rest, "@connections/") && !strings.HasPrefix(rest, "%40connections/") {
+		return nil, ""
 	}
-	return rest == "" || strings.HasPrefix(rest, "@connections/") || strings.HasPrefix(rest, "%40connections/")
+	var st *stage
+	if id, named := apiFromHost(ctx.Host()); named {
+		if st = s.stages[[2]string{id, name}]; st == nil {
+			return nil, ""
+		}
+	} else if cands := s.byName[name]; len(cands) == 1 {
+		st = cands[0]
+	} else {
+		return nil, "" // none, or several: the Host must say which
+	}
+	if rest == "" && s.rest[name] && !websocket.FastHTTPIsWebSocketUpgrade(ctx) && !isUpgrade(ctx) {
+		return nil, ""
+	}
+	return st, rest
 }
 
-// Handle serves a handshake or an @connections call.
-func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
-	path := string(ctx.Path())
+// isUpgrade reports an Upgrade: websocket header in any spelling (the
+// upgrader's own check reads fasthttp's canonical names only).
+func isUpgrade(ctx *fasthttp.RequestCtx) bool {
+	for k, v := range ctx.Request.Header.All() {
+		if strings.EqualFold(string(k), "Upgrade") && strings.EqualFold(strings.TrimSpace(string(v)), "websocket") {
+			return true
+		}
+	}
+	return false
+}
+
+func apiFromHost(host []byte) (string, bool) {
+	h := string(host)
+	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.HasSuffix(h, "]") {
+		h = h[:i]
+	}
+	if len(h) <= len(hostSuffix) || !strings.EqualFold(h[len(h)-len(hostSuffix):], hostSuffix) {
+		return "", false
+	}
+	return strings.ToLower(h[:len(h)-len(hostSuffix)]), true
+}
+
+// Claims reports whether a data-plane request is this server's: a
+// WebSocket stage's handshake (or a plain request no REST API takes) or
+// its @connections API.
+func (s *Server) Claims(ctx *fasthttp.RequestCtx, path string) bool {
+	if st, _ := s.resolve(ctx, path); st != nil {
+		return true
+	}
+	// An upgrade to a stage several WebSocket APIs have, without a Host
+	// naming one: Handle answers 403 Missing Authentication Token.
 	name, rest, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
-	st := s.stages[name]
+	_, named := apiFromHost(ctx.Host())
+	return rest == "" && !named && len(s.byName[name]) > 1 && isUpgrade(ctx)
+}
+
+// Handle serves a handshake or an @connections call that Claims took.
+func (s *Server) Handle(ctx *fasthttp.RequestCtx) {
+	st, rest := s.resolve(ctx, string(ctx.Path()))
+	if st == nil {
+		writeJSONError(ctx, fasthttp.StatusForbidden, "MissingAuthenticationTokenException", `{"message":"Missing Authentication Token"}`)
+		return
+	}
 	if rest != "" {
 		s.manage(ctx, st, rest[strings.IndexByte(rest, '/')+1:])
 		return
@@ -407,8 +463,8 @@ func isTimeout(err error) bool {
 
 // message routes one message on the generation serving now.
 func (s *Server) message(c *Conn, msg []byte) {
-	st := s.stages[c.stage]
-	if st == nil || st.api.id != c.apiID {
+	st := s.stages[[2]string{c.apiID, c.stage}]
+	if st == nil {
 		// The API or stage is gone after a reload.
 		c.closeWith(websocket.CloseGoingAway, "Going away", closedByServer)
 		return
@@ -457,7 +513,7 @@ func (s *Server) disconnect(c *Conn, code int, reason string) {
 	if cur == nil {
 		cur = s
 	}
-	st := cur.stages[c.stage]
+	st := cur.stages[[2]string{c.apiID, c.stage}]
 	if st == nil || st.api.id != c.apiID {
 		return
 	}

@@ -51,7 +51,7 @@ func serveModel(t *testing.T, m *model.Model, limits Limits, buckets *limit.Buck
 	}
 	// Idle fasthttp workers go quickly, so the goroutine count settles.
 	srv := &fasthttp.Server{MaxIdleWorkerDuration: 50 * time.Millisecond, Handler: func(ctx *fasthttp.RequestCtx) {
-		if s.Match(string(ctx.Path())) {
+		if s.Claims(ctx, string(ctx.Path())) {
 			s.Handle(ctx)
 		}
 	}}
