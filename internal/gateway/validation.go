@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -191,6 +192,9 @@ func (v *requestValidation) checkBody(c *Call) *Error {
 	var msgs []string
 	if ve, ok := err.(*jsonschema.ValidationError); ok {
 		msgs = validationMessages(ve, doc, msgs)
+		// The library gathers causes in no fixed order (AWS's order is not
+		// documented): sorted, the string is the same for the same body.
+		slices.Sort(msgs)
 	} else {
 		msgs = append(msgs, err.Error())
 	}

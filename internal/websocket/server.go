@@ -54,8 +54,8 @@ type Server struct {
 	verifier *sigv4.Verifier
 	iam      *sigv4.Verifier
 	buckets  *limit.Buckets
-	accountT *model.Throttle   // the account-level throttle
-	client   fasthttp.Client   // HTTP_PROXY integrations
+	accountT *model.Throttle      // the account-level throttle
+	client   fasthttp.Client      // HTTP_PROXY integrations
 	stages   map[[2]string]*stage // by API id and stage name
 	byName   map[string][]*stage  // by stage name, every API's
 	apis     map[string]bool      // the WebSocket APIs' ids
