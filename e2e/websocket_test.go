@@ -731,6 +731,32 @@ func TestWebSocket(t *testing.T) {
 		}
 	})
 
+	t.Run("a single 40 KB frame closes with 1009; the same in 4 KB frames is routed", func(t *testing.T) {
+		// The default dialer sends a message in frames of its 4 KB write
+		// buffer; this one sends it in one frame.
+		d := websocket.Dialer{HandshakeTimeout: wsWait, WriteBufferSize: 64 << 10}
+		big, _, err := d.Dial("ws://"+in.Addr+"/prod", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer big.Close()
+		id := wsWhoAmI(t, big)
+		msg := `{"action":"echo","data":"` + strings.Repeat("y", 40<<10) + `"}`
+		_ = big.WriteMessage(websocket.TextMessage, []byte(msg))
+		if code := wsReadClose(t, big); code != websocket.CloseMessageTooBig {
+			t.Errorf("close code %d after a 40 KB frame, want 1009", code)
+		}
+		ev := wsAwaitOne(t, rec, "disconnect.jsonl", id)
+		if got := wsCtx(ev)["disconnectStatusCode"]; got != float64(websocket.CloseMessageTooBig) {
+			t.Errorf("DISCONNECT after a 40 KB frame: disconnectStatusCode %#v, want 1009", got)
+		}
+		small, _ := wsDial(t, in, "/prod", nil)
+		wsSend(t, small, msg)
+		if got := wsRead(t, small); got != strings.Repeat("y", 40<<10) {
+			t.Errorf("the 40 KB message in small frames: got %d bytes back", len(got))
+		}
+	})
+
 	t.Run("a function posts through @connections from its event", func(t *testing.T) {
 		c, _ := wsDial(t, in, "/prod", nil)
 		wsSend(t, c, `{"action":"broadcast","data":"to myself"}`)

@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"errors"
+	"github.com/apigw/apigw/internal/wsframe"
 	"net"
 	"strings"
 )
@@ -41,6 +42,9 @@ const maxScannedHeader = 16 << 10
 type framingConn struct {
 	net.Conn
 	upgraded bool // hijacked (a WebSocket): no more HTTP requests to follow
+	// frames follows an upgraded connection's WebSocket frames: one over
+	// API Gateway's 32 KB ends the reads with wsframe.ErrTooLarge.
+	frames   *wsframe.Limiter
 	scanning bool
 	started  bool   // past the optional empty lines before the request line
 	inHeader bool   // the request line is done; header lines follow
@@ -67,6 +71,7 @@ func (c *framingConn) Write(b []byte) (int, error) {
 func stopFraming(c net.Conn) {
 	if fc, ok := c.(*framingConn); ok {
 		fc.upgraded, fc.scanning = true, false
+		fc.frames = &wsframe.Limiter{}
 	}
 }
 
@@ -74,6 +79,9 @@ func (c *framingConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
 	if c.scanning && n > 0 && c.bareLF(b[:n]) {
 		return n, errBareLF
+	}
+	if c.frames != nil && n > 0 && !c.frames.Feed(b[:n]) {
+		return 0, wsframe.ErrTooLarge
 	}
 	return n, err
 }

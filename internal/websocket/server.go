@@ -18,6 +18,7 @@ import (
 	"github.com/apigw/apigw/internal/limit"
 	"github.com/apigw/apigw/internal/model"
 	"github.com/apigw/apigw/internal/template"
+	"github.com/apigw/apigw/internal/wsframe"
 	"github.com/fasthttp/websocket"
 	"github.com/valyala/fasthttp"
 )
@@ -424,7 +425,8 @@ func (s *Server) serveConn(c *Conn) {
 				code, reason = c.closeCode, c.closeReason
 			default:
 				switch {
-				case err == websocket.ErrReadLimit:
+				case err == websocket.ErrReadLimit, errors.Is(err, wsframe.ErrTooLarge):
+					// A message over 128 KB, or a frame over 32 KB.
 					code, reason = websocket.CloseMessageTooBig, "Message too big"
 				case isTimeout(err):
 					code, reason = websocket.CloseGoingAway, "Going away" // idle
