@@ -139,7 +139,7 @@ func (s *server) install(b *built, why string) int {
 	n := s.number
 	s.last = reloadStatus{Generation: n, OK: true, At: time.Now().UTC(), Errors: []string{}}
 	s.mu.Unlock()
-	printRoutes(s.stdout, b.gen.Routes(), s.dataAddr)
+	printRoutes(s.stdout, b.gen.Routes(), b.ws.Routes(), s.dataAddr)
 	if why != "start" {
 		s.logger.Info("reloaded", "generation", n, "trigger", why, "routes", len(b.gen.Routes()))
 		for _, note := range b.notes {

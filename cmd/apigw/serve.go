@@ -401,7 +401,7 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	b.plan.Abort()
-	printRoutes(stdout, b.gen.Routes(), o.addr)
+	printRoutes(stdout, b.gen.Routes(), b.ws.Routes(), o.addr)
 	for _, n := range b.notes {
 		fmt.Fprintf(stdout, "note: %s\n", n)
 	}
@@ -411,7 +411,7 @@ func validate(args []string, stdout, stderr io.Writer) int {
 
 // printRoutes writes the route table; the URL uses the Host form when a
 // stage name is shared by several APIs.
-func printRoutes(w io.Writer, routes []gateway.Route, addr string) {
+func printRoutes(w io.Writer, routes []gateway.Route, ws []websocket.Route, addr string) {
 	apisByStage := map[string]map[string]bool{}
 	for _, r := range routes {
 		if apisByStage[r.Stage] == nil {
@@ -426,6 +426,13 @@ func printRoutes(w io.Writer, routes []gateway.Route, addr string) {
 			base = "http://" + r.APIID + ".execute-api.localhost:" + port
 		}
 		fmt.Fprintf(w, "%-7s %s/%s%s -> %s\n", r.Method, base, r.Stage, r.Path, r.Target)
+	}
+	for _, r := range ws {
+		base := "ws://" + addr
+		if r.Shared {
+			base = "ws://" + r.APIID + ".execute-api.localhost:" + port
+		}
+		fmt.Fprintf(w, "%-7s %s/%s %s -> %s\n", "WS", base, r.Stage, r.Key, r.Target)
 	}
 }
 

@@ -1,6 +1,7 @@
 package websocket
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -631,4 +633,45 @@ func hasToken(v []byte, token string) bool {
 		}
 	}
 	return false
+}
+
+// Route is one line of the route table printed at start-up.
+type Route struct {
+	APIID, Stage, Key, Target string
+	Shared                    bool // several WebSocket APIs have the stage: the Host must name the API
+}
+
+// Routes lists the WebSocket routes by stage and route key, for the route
+// table; nil for a nil server.
+func (s *Server) Routes() []Route {
+	if s == nil {
+		return nil
+	}
+	var out []Route
+	for name, sts := range s.byName {
+		for _, st := range sts {
+			for key, r := range st.api.routes {
+				target := "-"
+				if in := r.target; in != nil {
+					switch in.Type {
+					case model.AWSProxy:
+						name := in.Function
+						if in.Target != nil {
+							name = in.Target.Name
+						}
+						target = "AWS_PROXY lambda:" + name
+					case model.HTTPProxy:
+						target = "HTTP_PROXY " + in.URI
+					default:
+						target = string(in.Type)
+					}
+				}
+				out = append(out, Route{APIID: st.api.id, Stage: name, Key: key, Target: target, Shared: len(sts) > 1})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Route) int {
+		return cmp.Or(strings.Compare(a.Stage, b.Stage), strings.Compare(a.APIID, b.APIID), strings.Compare(a.Key, b.Key))
+	})
+	return out
 }
