@@ -2,7 +2,8 @@
 // format 1.0, the REST API shape) that API Gateway sends to a function, and
 // reads the function's result the way API Gateway does for REST AWS_PROXY
 // integrations. websocket.go does the same for WebSocket APIs (the
-// CONNECT, MESSAGE and DISCONNECT events, and the route's result).
+// CONNECT, MESSAGE and DISCONNECT events, and the route's result), and
+// v2.go for HTTP APIs' payload format 2.0 (AppendV2Event, ParseV2Response).
 //
 // Both directions sit on the request path, so neither uses encoding/json
 // reflection for the common case: AppendEvent appends JSON to a caller-owned
