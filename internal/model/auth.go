@@ -146,12 +146,19 @@ var headerSource = regexp.MustCompile(`^method\.request\.header\.([!#$%&'*+\-.^_
 func (b *builder) authorizer(r *template.Resource) {
 	var p cfnAuthorizer
 	props := b.decode(r, &p)
-	at := func(name string) Prop { return props.At(name, rpos(r)) }
 	api := b.apiRef(r, props, "RestApiId")
 	if api == nil {
 		return
 	}
-	a := &Authorizer{LogicalID: r.LogicalID, ID: AuthorizerID(r.LogicalID), API: api, Name: p.Name, Type: p.Type,
+	b.m.Authorizers = append(b.m.Authorizers, b.newAuthorizer(r, api, p, props, r.LogicalID, AuthorizerID(r.LogicalID)))
+}
+
+// newAuthorizer makes an authorizer of api from its properties (an
+// AWS::ApiGateway::Authorizer's, or an OpenAPI security scheme's in the
+// same terms), declared by r; props locate them.
+func (b *builder) newAuthorizer(r *template.Resource, api *RestAPI, p cfnAuthorizer, props Props, logicalID, id string) *Authorizer {
+	at := func(name string) Prop { return props.At(name, rpos(r)) }
+	a := &Authorizer{LogicalID: logicalID, ID: id, API: api, Name: p.Name, Type: p.Type,
 		ProviderARNs: p.ProviderARNs, IdentitySource: p.IdentitySource, IdentityValidationExpression: p.IdentityValidationExpression,
 		Line: r.Line, Col: r.Col, File: r.File, Props: props}
 	if m := headerSource.FindStringSubmatch(p.IdentitySource); m != nil {
@@ -193,7 +200,7 @@ func (b *builder) authorizer(r *template.Resource) {
 			}
 		}
 	}
-	b.m.Authorizers = append(b.m.Authorizers, a)
+	return a
 }
 
 // authorizers links methods to their authorizers and checks what apigw can

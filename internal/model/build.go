@@ -209,14 +209,15 @@ func (b *builder) restAPI(r *template.Resource) {
 		b.errAt(r, Prop{Pos: rpos(r)}, "its API id %q (the logical ID in lower case) is the same as %s's", api.ID, other.LogicalID)
 		return
 	}
+	var body *oaDoc
 	if p.Body != nil || p.BodyS3Location != nil {
-		name := "Body"
-		if p.Body == nil {
-			name = "BodyS3Location"
-		}
-		b.errAt(r, at(name), "OpenAPI bodies are not supported yet: declare the API with AWS::ApiGateway::Resource and Method resources")
+		// OpenAPI and Swagger bodies: openapi.go, a second decoder into
+		// the same model; its top-level settings fill the properties left
+		// unset.
+		body = b.openAPIDoc(r, props, &p)
+		api.Name = p.Name
 	}
-	if p.Name == "" && p.Body == nil {
+	if p.Name == "" && p.Body == nil && p.BodyS3Location == nil {
 		b.errAt(r, at("Name"), "required property Name is missing")
 	}
 	if p.CloneFrom != "" {
@@ -261,6 +262,9 @@ func (b *builder) restAPI(r *template.Resource) {
 	b.apis[r.LogicalID] = api
 	b.apiByID[api.ID] = api
 	b.m.RestAPIs = append(b.m.RestAPIs, api)
+	if body != nil {
+		body.decode(api)
+	}
 }
 
 // policyJSON is a Policy property as JSON text: a string as written (the
@@ -391,8 +395,11 @@ func (b *builder) resources(rs []*template.Resource) {
 				list = append(list, pr.res)
 			}
 		}
-		slices.SortStableFunc(list, func(a, c *Resource) int { return strings.Compare(a.Path, c.Path) })
-		api.Resources = append(append(api.Resources, api.Root), list...)
+		if len(api.Resources) == 0 { // a body's resources are there already
+			api.Resources = []*Resource{api.Root}
+		}
+		api.Resources = append(api.Resources, list...)
+		slices.SortStableFunc(api.Resources[1:], func(a, c *Resource) int { return strings.Compare(a.Path, c.Path) })
 	}
 }
 

@@ -68,12 +68,19 @@ var GatewayTemplateVars = map[string]bool{
 func (b *builder) gatewayResponse(r *template.Resource) {
 	var p cfnGatewayResponse
 	props := b.decode(r, &p)
-	at := func(name string) Prop { return props.At(name, rpos(r)) }
 	api := b.apiRef(r, props, "RestApiId")
 	if api == nil {
 		return
 	}
-	gr := &GatewayResponse{LogicalID: r.LogicalID, API: api, Type: p.ResponseType, Templates: p.ResponseTemplates,
+	b.m.GatewayResponses = append(b.m.GatewayResponses, b.newGatewayResponse(r, api, p, props, r.LogicalID))
+}
+
+// newGatewayResponse makes a gateway response of api from its properties
+// (an AWS::ApiGateway::GatewayResponse's, or an OpenAPI body's in the same
+// terms), declared by r; props locate them.
+func (b *builder) newGatewayResponse(r *template.Resource, api *RestAPI, p cfnGatewayResponse, props Props, logicalID string) *GatewayResponse {
+	at := func(name string) Prop { return props.At(name, rpos(r)) }
+	gr := &GatewayResponse{LogicalID: logicalID, API: api, Type: p.ResponseType, Templates: p.ResponseTemplates,
 		Line: r.Line, Col: r.Col, File: r.File, Props: props}
 	if p.StatusCode != "" {
 		n, err := statusCode(p.StatusCode)
@@ -108,7 +115,7 @@ func (b *builder) gatewayResponse(r *template.Resource) {
 			}
 		}
 	}
-	b.m.GatewayResponses = append(b.m.GatewayResponses, gr)
+	return gr
 }
 
 // gatewayResponses checks the types and that each type is customised once

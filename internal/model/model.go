@@ -5,8 +5,8 @@
 // Two steps make a model. A decoder turns a source into model structs and
 // reports what is wrong with the source's syntax: unknown properties, wrong
 // types, missing required properties, references that do not resolve
-// (Decode, in build.go, reads CloudFormation resources; OpenAPI bodies and SAM
-// come later). Validate then checks the model's meaning, whatever produced
+// (Decode, in build.go, reads CloudFormation resources; openapi.go a REST
+// API's OpenAPI or Swagger Body; SAM comes later). Validate then checks the model's meaning, whatever produced
 // it: stages, routes, integrations, and the features apigw does not enforce
 // yet, which it refuses (fail closed) rather than serve unprotected.
 package model
