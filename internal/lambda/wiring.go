@@ -50,6 +50,18 @@ func Wire(rt *Runtime, m *model.Model, setup Setup) (*Plan, []string, error) {
 			}
 		}
 	}
+	for _, api := range m.HTTPAPIs {
+		for _, in := range api.Integrations {
+			if in.Type == model.AWSProxy && in.Target != nil {
+				used[in.Target] = true
+			}
+		}
+		for _, a := range api.Authorizers {
+			if a.Target != nil {
+				used[a.Target] = true
+			}
+		}
+	}
 	var signer *Signer
 	for _, ep := range setup.Endpoints {
 		if ep != "" {

@@ -57,8 +57,15 @@ func Build(tpl *template.Template, opts Options) (*Model, error) {
 			}
 			return len(rank)
 		}
+		// HTTP APIs' refusals (HTTPRefusal) last: every real problem first.
+		refusal := func(e *template.Error) int {
+			if strings.HasPrefix(e.Msg, HTTPRefusal) {
+				return 1
+			}
+			return 0
+		}
 		slices.SortStableFunc(errs, func(x, y *template.Error) int {
-			return cmp.Or(fileRank(x.File)-fileRank(y.File), x.Line-y.Line, x.Col-y.Col)
+			return cmp.Or(refusal(x)-refusal(y), fileRank(x.File)-fileRank(y.File), x.Line-y.Line, x.Col-y.Col)
 		})
 		return nil, errs
 	}
@@ -93,8 +100,10 @@ type builder struct {
 	funcs     map[string]*Function // by name, logical ID and ARN (the first declared)
 	// validators by id (Ref value)
 	validators map[string]*RequestValidator
-	// ws is what the WebSocket APIs' decoder keeps (wsbuild.go).
-	ws wsState
+	// ws is what the WebSocket APIs' decoder keeps (wsbuild.go), http
+	// the HTTP APIs' (httpbuild.go).
+	ws   wsState
+	http httpState
 }
 
 func decode(tpl *template.Template, opts Options) (*Model, template.ErrorList) {
@@ -150,7 +159,7 @@ func decode(tpl *template.Template, opts Options) (*Model, template.ErrorList) {
 			st.decode(r)
 		}
 	}
-	b.webSockets(byType)
+	b.webSockets(b.httpAPIs(byType))
 	b.noteAccepted(byType)
 	return b.m, b.errs
 }

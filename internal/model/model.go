@@ -29,7 +29,10 @@ type Model struct {
 	// WebSocketAPIs are the AWS::ApiGatewayV2::Api resources with
 	// ProtocolType WEBSOCKET (websocket.go).
 	WebSocketAPIs []*WebSocketAPI
-	Functions     []*Function
+	// HTTPAPIs are those with ProtocolType HTTP (httpapi.go): decoded and
+	// checked, not served yet (Validate refuses each).
+	HTTPAPIs  []*HTTPAPI
+	Functions []*Function
 	// APIKeys and UsagePlans are the template's keys and plans (REST).
 	APIKeys    []*APIKey
 	UsagePlans []*UsagePlan
@@ -58,7 +61,7 @@ const (
 	// integrations, stages through deployments.
 	KindREST APIKind = "REST"
 	// KindHTTP is an HTTP API (AWS::ApiGatewayV2::Api, ProtocolType HTTP):
-	// not served yet.
+	// Model.HTTPAPIs (httpapi.go), decoded and checked, not served yet.
 	KindHTTP APIKind = "HTTP"
 	// KindWebSocket is a WebSocket API (AWS::ApiGatewayV2::Api, ProtocolType
 	// WEBSOCKET): Model.WebSocketAPIs (websocket.go).

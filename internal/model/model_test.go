@@ -195,7 +195,8 @@ func TestBuildErrors(t *testing.T) {
   Route:
     Type: AWS::ApiGatewayV2::Route
     Properties: {ApiId: !Ref Http, RouteKey: GET /x, Target: nope}
-`, []string{"t.yaml:19:27: Http.Properties.ProtocolType: AWS::ApiGatewayV2::Api with ProtocolType HTTP is not supported yet: HTTP APIs (API kind HTTP) come in a later version of apigw"}},
+`, []string{"t.yaml:22:54: Route.Properties.Target: \"nope\" must be integrations/ID",
+			"t.yaml:17:3: Http: HTTP APIs (API kind HTTP) are decoded and checked, and served in a later version of apigw: Http is not served"}},
 		{"websocket without routes and stages", head + `  Ws:
     Type: AWS::ApiGatewayV2::Api
     Properties: {Name: ws, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}
@@ -287,7 +288,12 @@ func TestGolden(t *testing.T) {
 			}
 			var got string
 			m, err := build(t, filepath.Base(f), string(src), Options{Functions: map[string]FunctionOverride{"Remote": {Endpoint: "http://127.0.0.1:9"}}})
-			if err != nil {
+			var list template.ErrorList
+			if errors.As(err, &list) && onlyHTTPRefusals(list) {
+				// HTTP APIs are decoded and checked, and refused: dump
+				// the decoded model, then the refusals.
+				got = dump(decodeOnly(t, filepath.Base(f), string(src))) + "refused:\n" + err.Error() + "\n"
+			} else if err != nil {
 				got = "error:\n" + err.Error() + "\n"
 			} else {
 				got = dump(m)
@@ -359,6 +365,7 @@ func dump(m *Model) string {
 		}
 	}
 	dumpWebSockets(&b, m)
+	dumpHTTPAPIs(&b, m)
 	for _, f := range m.Functions {
 		fmt.Fprintf(&b, "function %s name=%s arn=%s runtime=%s handler=%s timeout=%s memory=%d env=%v zip=%t path=%s\n",
 			f.LogicalID, f.Name, f.ARN, f.Runtime, f.Handler, f.Timeout, f.MemorySize, f.Environment, f.Code.ZipFile != "", filepath.Base(f.Code.Path))

@@ -253,7 +253,7 @@ func Types() map[string]template.TypeSpec {
 // message saying so.
 var unsupportedServing = []string{
 	// AWS::ApiGatewayV2::Api and the types of its WebSocket APIs are
-	// decoded (wsbuild.go); HTTP APIs are refused at their Api.
+	// decoded (wsbuild.go, httpbuild.go); HTTP APIs are checked, then refused.
 	"AWS::ApiGatewayV2::VpcLink", "AWS::ApiGatewayV2::ApiGatewayManagedOverrides",
 	"AWS::ApiGateway::VpcLink",
 	"AWS::Lambda::Url", "AWS::Lambda::Alias",

@@ -35,7 +35,7 @@ func Validate(m *Model) error {
 
 // nothingToServe is the error of a model without APIs; Build leaves it out
 // when decoding failed.
-const nothingToServe = "the template declares no API (AWS::ApiGateway::RestApi, or AWS::ApiGatewayV2::Api with ProtocolType WEBSOCKET): nothing to serve"
+const nothingToServe = "the template declares no API (AWS::ApiGateway::RestApi, or AWS::ApiGatewayV2::Api with ProtocolType WEBSOCKET or HTTP): nothing to serve"
 
 type validator struct {
 	m    *Model
@@ -44,18 +44,20 @@ type validator struct {
 
 func validate(m *Model) template.ErrorList {
 	v := &validator{m: m}
-	if len(m.RestAPIs) == 0 && len(m.WebSocketAPIs) == 0 {
+	if len(m.RestAPIs) == 0 && len(m.WebSocketAPIs) == 0 && len(m.HTTPAPIs) == 0 {
 		v.errs = append(v.errs, &template.Error{File: m.File, Msg: nothingToServe})
 	}
 	for _, api := range m.RestAPIs {
 		v.api(api)
 	}
 	v.webSocketAPIs()
+	v.httpAPIs()
 	v.functions()
 	v.usage()
 	v.authorizers()
 	v.gatewayResponses()
-	return v.errs
+	// Every real problem first, then the refusal of each HTTP API.
+	return append(v.errs, v.httpRefusals()...)
 }
 
 // errAt reports a problem with the property name of an element declared

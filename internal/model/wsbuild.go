@@ -11,8 +11,8 @@ import (
 )
 
 // The decoder of WebSocket APIs: AWS::ApiGatewayV2::* resources whose Api
-// has ProtocolType WEBSOCKET. HTTP APIs (ProtocolType HTTP) are refused at
-// their Api; the resources that belong to them are left alone.
+// has ProtocolType WEBSOCKET. HTTP APIs (ProtocolType HTTP) and their
+// resources are httpbuild.go's.
 
 // WSRouteID is what !Ref of an AWS::ApiGatewayV2::Route returns.
 func WSRouteID(logicalID string) string { return shortID("v2route/"+logicalID, 7) }
@@ -230,8 +230,8 @@ func (b *builder) wsInit() {
 	}
 }
 
-// v2API decodes an AWS::ApiGatewayV2::Api: a WebSocket API, or an HTTP API,
-// which is refused.
+// v2API decodes an AWS::ApiGatewayV2::Api: a WebSocket API, or an HTTP API
+// (httpAPI).
 func (b *builder) v2API(r *template.Resource) {
 	b.wsInit()
 	id := APIID(r.LogicalID)
@@ -239,20 +239,8 @@ func (b *builder) v2API(r *template.Resource) {
 	body := r.Properties.Get("Body") != nil || r.Properties.Get("BodyS3Location") != nil
 	if pt != nil && pt.IsScalar() && pt.Str == string(KindHTTP) || pt == nil && body {
 		// An OpenAPI body declares an HTTP API (API Gateway imports only
-		// those into version 2).
-		name := "ProtocolType"
-		if pt == nil {
-			name = "Body"
-			if r.Properties.Get("Body") == nil {
-				name = "BodyS3Location"
-			}
-		}
-		at := Prop{Path: "Properties." + name, Pos: propsPos(r)}
-		if kp, ok := r.Properties.KeyPosition(name); ok {
-			at.Pos = tpos(kp)
-		}
-		b.errAt(r, at, "AWS::ApiGatewayV2::Api with ProtocolType HTTP is not supported yet: %s", unsupportedReason("AWS::ApiGatewayV2::Api"))
-		b.ws.skipped[id] = r.LogicalID
+		// those into version 2): httpbuild.go.
+		b.httpAPI(r)
 		return
 	}
 	var p cfnV2API
@@ -273,6 +261,8 @@ func (b *builder) v2API(r *template.Resource) {
 	if a := b.apiByID[id]; a != nil {
 		other = a.LogicalID
 	} else if a := b.ws.apis[id]; a != nil {
+		other = a.LogicalID
+	} else if a := b.http.apis[id]; a != nil {
 		other = a.LogicalID
 	} else if l, ok := b.ws.skipped[id]; ok {
 		other = l
@@ -455,24 +445,32 @@ func WSLambdaFunction(uri string) (string, error) {
 // wsLambdaTarget finds the function an AWS_PROXY integration calls, as
 // lambdaTarget does REST's.
 func (b *builder) wsLambdaTarget(r *template.Resource, in *WSIntegration) {
-	fn, err := WSLambdaFunction(in.URI)
+	in.Function, in.Target, in.Qualifier, in.Remote = b.v2LambdaTarget(r, in.URI)
+}
+
+// v2LambdaTarget finds the function an ApiGatewayV2 AWS_PROXY integration's
+// URI names (WebSocket and HTTP APIs): its name or ARN, the template's
+// function, the qualifier, and whether --config makes it remote. All are
+// zero when the URI names no function (Validate reports it).
+func (b *builder) v2LambdaTarget(r *template.Resource, uri string) (fn string, target *Function, qualifier string, remote bool) {
+	fn, err := WSLambdaFunction(uri)
 	if err != nil {
-		return // Validate reports it
+		return "", nil, "", false
 	}
-	in.Function = fn
 	if strings.Contains(fn, "${stageVariables.") {
-		return
+		return fn, nil, "", false
 	}
-	in.Target = b.lookupFunction(fn)
-	in.Remote = b.remoteFunction(fn)
+	target = b.lookupFunction(fn)
+	remote = b.remoteFunction(fn)
 	if ref, err := funcref.Parse(fn); err == nil {
-		in.Qualifier = ref.Qualifier
+		qualifier = ref.Qualifier
 	}
-	if in.Target != nil && !in.Remote && in.Qualifier != "" && in.Qualifier != funcref.Latest {
-		if o, ok := b.override(in.Target); !ok || o.Endpoint == "" {
-			b.note("%s: the integration calls %s:%s; apigw runs one version of %s (its code), whatever the qualifier", r.LogicalID, in.Target.Name, in.Qualifier, in.Target.LogicalID)
+	if target != nil && !remote && qualifier != "" && qualifier != funcref.Latest {
+		if o, ok := b.override(target); !ok || o.Endpoint == "" {
+			b.note("%s: the integration calls %s:%s; apigw runs one version of %s (its code), whatever the qualifier", r.LogicalID, target.Name, qualifier, target.LogicalID)
 		}
 	}
+	return fn, target, qualifier, remote
 }
 
 func (b *builder) wsAuthorizer(r *template.Resource) {
@@ -649,21 +647,34 @@ func (b *builder) wsStage(r *template.Resource) {
 	case !p.AutoDeploy:
 		b.errAt(r, at("DeploymentId"), "the stage has no DeploymentId and AutoDeploy is not true; API Gateway serves a stage only through a deployment")
 	}
+	st.Throttle, st.RouteThrottles = b.v2RouteSettings(r, &p)
+	if p.ClientCertificateId != "" {
+		b.note("%s: ClientCertificateId is accepted; apigw's HTTP_PROXY integrations present no client certificate", r.LogicalID)
+	}
+	api.Stages = append(api.Stages, st)
+}
+
+// v2RouteSettings reads an ApiGatewayV2 stage's throttling (WebSocket and
+// HTTP APIs): DefaultRouteSettings' (nil when none), RouteSettings' by
+// route key; it notes the logging settings and AccessLogSettings.
+func (b *builder) v2RouteSettings(r *template.Resource, p *cfnWSStage) (*Throttle, map[string]Throttle) {
+	var throttle *Throttle
+	var routes map[string]Throttle
 	logging := false
 	if s := p.DefaultRouteSettings; s != nil {
 		if s.ThrottlingBurstLimit != nil || s.ThrottlingRateLimit != nil {
 			t := (&cfnThrottle{BurstLimit: s.ThrottlingBurstLimit, RateLimit: s.ThrottlingRateLimit}).model()
-			st.Throttle = &t
+			throttle = &t
 		}
 		logging = s.DataTraceEnabled || s.DetailedMetricsEnabled || s.LoggingLevel != ""
 	}
 	for _, key := range sortedKeys(p.RouteSettings) {
 		s := p.RouteSettings[key]
 		if s.ThrottlingBurstLimit != nil || s.ThrottlingRateLimit != nil {
-			if st.RouteThrottles == nil {
-				st.RouteThrottles = map[string]Throttle{}
+			if routes == nil {
+				routes = map[string]Throttle{}
 			}
-			st.RouteThrottles[key] = (&cfnThrottle{BurstLimit: s.ThrottlingBurstLimit, RateLimit: s.ThrottlingRateLimit}).model()
+			routes[key] = (&cfnThrottle{BurstLimit: s.ThrottlingBurstLimit, RateLimit: s.ThrottlingRateLimit}).model()
 		}
 		logging = logging || s.DataTraceEnabled || s.DetailedMetricsEnabled || s.LoggingLevel != ""
 	}
@@ -673,10 +684,7 @@ func (b *builder) wsStage(r *template.Resource) {
 	if p.AccessLogSettings != nil {
 		b.note("%s: AccessLogSettings is not applied yet", r.LogicalID)
 	}
-	if p.ClientCertificateId != "" {
-		b.note("%s: ClientCertificateId is accepted; apigw's HTTP_PROXY integrations present no client certificate", r.LogicalID)
-	}
-	api.Stages = append(api.Stages, st)
+	return throttle, routes
 }
 
 // SelectionPart is one piece of a route selection expression: static text,
