@@ -4,7 +4,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apigw/apigw/internal/funcref"
 	"github.com/apigw/apigw/internal/template"
 )
 
@@ -396,13 +395,7 @@ func (b *builder) httpAuthorizer(r *template.Resource) {
 	api := b.httpAPIRef(r)
 	a := &HTTPAuthorizer{LogicalID: r.LogicalID, ID: WSAuthorizerID(r.LogicalID), Name: p.Name, Line: r.Line, Col: r.Col, File: r.File, Props: props,
 		Type: p.AuthorizerType, URI: p.AuthorizerUri, PayloadFormatVersion: p.AuthorizerPayloadFormatVersion, SimpleResponses: p.EnableSimpleResponses}
-	for _, s := range p.IdentitySource {
-		for part := range strings.SplitSeq(s, ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				a.IdentitySource = append(a.IdentitySource, part)
-			}
-		}
-	}
+	a.IdentitySource = identitySources(p.IdentitySource)
 	if j := p.JwtConfiguration; j != nil {
 		a.Issuer, a.Audience = j.Issuer, j.Audience
 	}
@@ -412,19 +405,7 @@ func (b *builder) httpAuthorizer(r *template.Resource) {
 	if p.AuthorizerResultTtlInSeconds != nil {
 		a.TTL = time.Duration(*p.AuthorizerResultTtlInSeconds) * time.Second
 	}
-	if p.IdentityValidationExpression != "" {
-		b.note("%s: IdentityValidationExpression is accepted, not applied (API Gateway applies it to TOKEN authorizers of REST APIs only)", r.LogicalID)
-	}
-	if p.AuthorizerCredentialsArn != "" {
-		b.note("%s: AuthorizerCredentialsArn is accepted; apigw invokes the authorizer with its own credentials", r.LogicalID)
-	}
-	if fn, err := funcref.InvocationFunction(p.AuthorizerUri); err == nil { // else Validate reports it
-		a.Function = fn
-		if !strings.Contains(fn, "${stageVariables.") {
-			a.Target = b.lookupFunction(fn)
-			a.Remote = b.remoteFunction(fn)
-		}
-	}
+	a.Function, a.Target, a.Remote = b.v2AuthorizerFunction(r, p.AuthorizerUri, p.IdentityValidationExpression, p.AuthorizerCredentialsArn)
 	api.Authorizers = append(api.Authorizers, a)
 	b.http.auths[a.ID] = a
 }
@@ -466,19 +447,11 @@ func (b *builder) httpStage(r *template.Resource) {
 	api := b.httpAPIRef(r)
 	st := &HTTPStage{Name: p.StageName, LogicalID: r.LogicalID, Line: r.Line, Col: r.Col, File: r.File, Props: props, Variables: p.StageVariables,
 		DeploymentID: p.DeploymentId, AutoDeploy: p.AutoDeploy, Description: p.Description}
-	switch {
-	case p.DeploymentId != "":
-		if dapi := b.http.deployAPI[p.DeploymentId]; dapi == nil {
-			b.errAt(r, at("DeploymentId"), "%q is not an AWS::ApiGatewayV2::Deployment of this template's HTTP APIs", p.DeploymentId)
-		} else if dapi != api {
-			b.errAt(r, at("DeploymentId"), "the deployment belongs to %s, not to %s", dapi.LogicalID, api.LogicalID)
-		}
-		if p.AutoDeploy {
-			b.errAt(r, at("AutoDeploy"), "a stage with AutoDeploy takes no DeploymentId (API Gateway deploys it itself)")
-		}
-	case !p.AutoDeploy:
-		b.errAt(r, at("DeploymentId"), "the stage has no DeploymentId and AutoDeploy is not true; API Gateway serves a stage only through a deployment")
+	owner := ""
+	if dapi := b.http.deployAPI[p.DeploymentId]; dapi != nil {
+		owner = dapi.LogicalID
 	}
+	b.v2StageDeployment(r, props, &p, owner, api.LogicalID, "this template's HTTP APIs")
 	if p.ClientCertificateId != "" {
 		b.errAt(r, at("ClientCertificateId"), "ClientCertificateId is a property of WebSocket APIs' stages; an HTTP API's stage does not take it")
 	}

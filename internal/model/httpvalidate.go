@@ -182,15 +182,7 @@ func (v *validator) httpAPI(api *HTTPAPI) {
 
 // httpRouteList is every route of the API: RouteList, and those only in
 // Routes (a model a decoder made without RouteList), by key.
-func (api *HTTPAPI) httpRouteList() []*HTTPRoute {
-	out := slices.Clone(api.RouteList)
-	for _, k := range sortedKeys(api.Routes) {
-		if rt := api.Routes[k]; !slices.Contains(out, rt) {
-			out = append(out, rt)
-		}
-	}
-	return out
-}
+func (api *HTTPAPI) httpRouteList() []*HTTPRoute { return allRoutes(api.RouteList, api.Routes) }
 
 // httpOwner is the HTTP API that holds an integration or an authorizer.
 func (v *validator) httpOwner(in *HTTPIntegration, a *HTTPAuthorizer) string {
@@ -467,14 +459,7 @@ func (v *validator) httpStages(api *HTTPAPI, routes []*HTTPRoute) {
 			continue
 		}
 		seen[st.Name] = st
-		for _, k := range sortedKeys(st.Variables) {
-			if !stageVarNameRe.MatchString(k) {
-				fail("StageVariables."+k, "stage variable names may hold only letters, digits and '_' (up to 64)")
-			}
-			if val := st.Variables[k]; !stageVarValueRe.MatchString(val) {
-				fail("StageVariables."+k, "stage variable value %q may hold only letters, digits and -._~:/?#&=, (1 to 512)", val)
-			}
-		}
+		checkStageVariables(st.Variables, "StageVariables.", fail)
 		if st.Throttle != nil {
 			v.throttle(st.LogicalID, st.Props, pos, "DefaultRouteSettings", *st.Throttle)
 		}

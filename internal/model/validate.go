@@ -111,20 +111,28 @@ func (v *validator) stages(api *RestAPI) {
 			v.errAt(st.LogicalID, st.Props, pos, "StageName", "stage name %q may hold only letters, digits, '-' and '_' (up to 128)", st.Name)
 			continue
 		}
-		for _, k := range sortedKeys(st.Variables) {
-			if !stageVarNameRe.MatchString(k) {
-				v.errAt(st.LogicalID, st.Props, pos, "Variables."+k, "stage variable names may hold only letters, digits and '_' (up to 64)")
-			}
-			if val := st.Variables[k]; !stageVarValueRe.MatchString(val) {
-				v.errAt(st.LogicalID, st.Props, pos, "Variables."+k, "stage variable value %q may hold only letters, digits and -._~:/?#&=, (1 to 512)", val)
-			}
-		}
+		checkStageVariables(st.Variables, "Variables.", func(name, format string, args ...any) {
+			v.errAt(st.LogicalID, st.Props, pos, name, format, args...)
+		})
 		if other := seen[st.Name]; other != nil {
 			v.errAt(st.LogicalID, st.Props, pos, "StageName", "stage %q of %s is also declared by %s", st.Name, api.LogicalID, other.LogicalID)
 			continue
 		}
 		seen[st.Name] = st
 		v.stageCache(st, pos)
+	}
+}
+
+// checkStageVariables checks a stage's variables' names and values
+// (every API kind's); prop prefixes the property named in messages.
+func checkStageVariables(vars map[string]string, prop string, fail func(name, format string, args ...any)) {
+	for _, k := range sortedKeys(vars) {
+		if !stageVarNameRe.MatchString(k) {
+			fail(prop+k, "stage variable names may hold only letters, digits and '_' (up to 64)")
+		}
+		if val := vars[k]; !stageVarValueRe.MatchString(val) {
+			fail(prop+k, "stage variable value %q may hold only letters, digits and -._~:/?#&=, (1 to 512)", val)
+		}
 	}
 }
 

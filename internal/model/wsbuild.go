@@ -499,28 +499,44 @@ func (b *builder) wsAuthorizer(r *template.Resource) {
 		}
 		b.errAt(r, at(name), "%s is a property of HTTP APIs' authorizers; a WebSocket API's authorizer does not take it", name)
 	}
-	for _, s := range p.IdentitySource {
+	a.IdentitySource = identitySources(p.IdentitySource)
+	a.Function, a.Target, a.Remote = b.v2AuthorizerFunction(r, p.AuthorizerUri, p.IdentityValidationExpression, p.AuthorizerCredentialsArn)
+	api.Authorizers = append(api.Authorizers, a)
+	b.ws.auths[a.ID] = a
+}
+
+// identitySources splits an authorizer's IdentitySource: a list whose
+// items may themselves be comma-separated.
+func identitySources(list []string) []string {
+	var out []string
+	for _, s := range list {
 		for part := range strings.SplitSeq(s, ",") {
 			if part = strings.TrimSpace(part); part != "" {
-				a.IdentitySource = append(a.IdentitySource, part)
+				out = append(out, part)
 			}
 		}
 	}
-	if p.IdentityValidationExpression != "" {
+	return out
+}
+
+// v2AuthorizerFunction finds the function a V2 Lambda authorizer's URI
+// names (Validate reports a URI that names none), and notes the
+// properties apigw accepts without acting on them.
+func (b *builder) v2AuthorizerFunction(r *template.Resource, uri, idExpr, credentials string) (fn string, target *Function, remote bool) {
+	if idExpr != "" {
 		b.note("%s: IdentityValidationExpression is accepted, not applied (API Gateway applies it to TOKEN authorizers of REST APIs only)", r.LogicalID)
 	}
-	if p.AuthorizerCredentialsArn != "" {
+	if credentials != "" {
 		b.note("%s: AuthorizerCredentialsArn is accepted; apigw invokes the authorizer with its own credentials", r.LogicalID)
 	}
-	if fn, err := funcref.InvocationFunction(p.AuthorizerUri); err == nil { // else Validate reports it
-		a.Function = fn
-		if !strings.Contains(fn, "${stageVariables.") {
-			a.Target = b.lookupFunction(fn)
-			a.Remote = b.remoteFunction(fn)
-		}
+	fn, err := funcref.InvocationFunction(uri)
+	if err != nil {
+		return "", nil, false
 	}
-	api.Authorizers = append(api.Authorizers, a)
-	b.ws.auths[a.ID] = a
+	if !strings.Contains(fn, "${stageVariables.") {
+		target, remote = b.lookupFunction(fn), b.remoteFunction(fn)
+	}
+	return fn, target, remote
 }
 
 func (b *builder) wsRoute(r *template.Resource) {
@@ -627,19 +643,35 @@ func (b *builder) wsIntegrationResponse(r *template.Resource) {
 func (b *builder) wsStage(r *template.Resource) {
 	var p cfnWSStage
 	props := b.decode(r, &p)
-	at := func(name string) Prop { return props.At(name, rpos(r)) }
 	api := b.wsAPIRef(r, props)
 	if api == nil {
 		return
 	}
 	st := &WSStage{Name: p.StageName, LogicalID: r.LogicalID, Line: r.Line, Col: r.Col, File: r.File, Props: props, Variables: p.StageVariables,
 		DeploymentID: p.DeploymentId, AutoDeploy: p.AutoDeploy, Description: p.Description}
+	owner := ""
+	if dapi := b.ws.deployAPI[p.DeploymentId]; dapi != nil {
+		owner = dapi.LogicalID
+	}
+	b.v2StageDeployment(r, props, &p, owner, api.LogicalID, "this template")
+	st.Throttle, st.RouteThrottles = b.v2RouteSettings(r, &p)
+	if p.ClientCertificateId != "" {
+		b.note("%s: ClientCertificateId is accepted; apigw's HTTP_PROXY integrations present no client certificate", r.LogicalID)
+	}
+	api.Stages = append(api.Stages, st)
+}
+
+// v2StageDeployment checks a V2 stage's DeploymentId and AutoDeploy:
+// owner is the logical ID of the API the deployment belongs to ("" when it
+// is no deployment of those of where), apiLogicalID the stage's API's.
+func (b *builder) v2StageDeployment(r *template.Resource, props Props, p *cfnWSStage, owner, apiLogicalID, where string) {
+	at := func(name string) Prop { return props.At(name, rpos(r)) }
 	switch {
 	case p.DeploymentId != "":
-		if dapi := b.ws.deployAPI[p.DeploymentId]; dapi == nil {
-			b.errAt(r, at("DeploymentId"), "%q is not an AWS::ApiGatewayV2::Deployment of this template", p.DeploymentId)
-		} else if dapi != api {
-			b.errAt(r, at("DeploymentId"), "the deployment belongs to %s, not to %s", dapi.LogicalID, api.LogicalID)
+		if owner == "" {
+			b.errAt(r, at("DeploymentId"), "%q is not an AWS::ApiGatewayV2::Deployment of %s", p.DeploymentId, where)
+		} else if owner != apiLogicalID {
+			b.errAt(r, at("DeploymentId"), "the deployment belongs to %s, not to %s", owner, apiLogicalID)
 		}
 		if p.AutoDeploy {
 			b.errAt(r, at("AutoDeploy"), "a stage with AutoDeploy takes no DeploymentId (API Gateway deploys it itself)")
@@ -647,11 +679,6 @@ func (b *builder) wsStage(r *template.Resource) {
 	case !p.AutoDeploy:
 		b.errAt(r, at("DeploymentId"), "the stage has no DeploymentId and AutoDeploy is not true; API Gateway serves a stage only through a deployment")
 	}
-	st.Throttle, st.RouteThrottles = b.v2RouteSettings(r, &p)
-	if p.ClientCertificateId != "" {
-		b.note("%s: ClientCertificateId is accepted; apigw's HTTP_PROXY integrations present no client certificate", r.LogicalID)
-	}
-	api.Stages = append(api.Stages, st)
 }
 
 // v2RouteSettings reads an ApiGatewayV2 stage's throttling (WebSocket and

@@ -51,10 +51,13 @@ func (v *validator) webSocketAPI(api *WebSocketAPI) {
 
 // routeList is every route of the API: RouteList, and those only in Routes
 // (a model a decoder made without RouteList), by key.
-func (api *WebSocketAPI) routeList() []*WSRoute {
-	out := slices.Clone(api.RouteList)
-	for _, k := range sortedKeys(api.Routes) {
-		if rt := api.Routes[k]; !slices.Contains(out, rt) {
+func (api *WebSocketAPI) routeList() []*WSRoute { return allRoutes(api.RouteList, api.Routes) }
+
+// allRoutes is list, then the routes of byKey it does not hold, by key.
+func allRoutes[R comparable](list []R, byKey map[string]R) []R {
+	out := slices.Clone(list)
+	for _, k := range sortedKeys(byKey) {
+		if rt := byKey[k]; !slices.Contains(out, rt) {
 			out = append(out, rt)
 		}
 	}
@@ -223,14 +226,7 @@ func (v *validator) wsStages(api *WebSocketAPI) {
 			continue
 		}
 		seen[st.Name] = st
-		for _, k := range sortedKeys(st.Variables) {
-			if !stageVarNameRe.MatchString(k) {
-				fail("StageVariables."+k, "stage variable names may hold only letters, digits and '_' (up to 64)")
-			}
-			if val := st.Variables[k]; !stageVarValueRe.MatchString(val) {
-				fail("StageVariables."+k, "stage variable value %q may hold only letters, digits and -._~:/?#&=, (1 to 512)", val)
-			}
-		}
+		checkStageVariables(st.Variables, "StageVariables.", fail)
 		if st.Throttle != nil {
 			v.throttle(st.LogicalID, st.Props, pos, "DefaultRouteSettings", *st.Throttle)
 		}
