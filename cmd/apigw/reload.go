@@ -197,6 +197,7 @@ func (s *server) recompile() {
 	deps.Extra = withWebSocket(deps.Extra, ws)
 	gen, err := gateway.Compile(m, deps, s.gw.Current())
 	if err != nil {
+		s.shared.caches.Keep(s.gw.Current().CacheStages()) // what the failed compile made
 		s.logger.Error("applying a control-plane change failed", "error", err)
 		return
 	}
