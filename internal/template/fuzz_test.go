@@ -22,6 +22,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(api))
 	f.Add([]byte(exprTemplate(`!Sub ["${A}-${Stage}", {A: !Select [0, !Split [",", !Join [",", !Ref Names]]]}]`)))
 	f.Add([]byte(includeAPI + "      Fn::Transform: {Name: AWS::Include, Parameters: {Location: snippet.yaml}}\n  Fn::Transform: {Name: AWS::Include, Parameters: {Location: self.yaml}}\n"))
+	f.Add([]byte("Transform: {Name: AWS::Include, Parameters: {Location: !Ref Self}}\nParameters:\n  Loc: {Type: String, Default: snippet}\n  Self: {Type: String, Default: self.yaml}\n" +
+		includeAPI + "      Fn::Transform: {Name: AWS::Include, Parameters: {Location: !Sub [\"${L}.yaml\", {L: !Ref Loc}]}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		files := fuzzFiles(data)
 		for _, file := range []string{"fuzz.yaml", "fuzz.json"} {

@@ -210,8 +210,8 @@ func TestIncludeErrors(t *testing.T) {
 			[]fileErr{{"t.yaml", locLine, "apigw reads local files only: download it and give a path relative to the template (CloudFormation itself reads s3:// URIs only)", "", ""}}},
 		{"file:// without a path", fnInclude("file://"), nil,
 			[]fileErr{{"t.yaml", locLine, "AWS::Include Location file://: no path after file://", "", ""}}},
-		{"Location a function", fnInclude("!Ref AWS::Region"), nil,
-			[]fileErr{{"t.yaml", locLine, "the AWS::Include Location must be the path of a file, not the function Ref", "", ""}}},
+		{"Location a function other than Ref and Fn::Sub", fnInclude("!Join ['', [a, .yaml]]"), nil,
+			[]fileErr{{"t.yaml", locLine, "the AWS::Include Location must be the path of a file, or Ref or Fn::Sub of template parameters and pseudo parameters (which CloudFormation resolves before it runs the transform), not the function Fn::Join", "Api", "Properties"}}},
 		{"no Location", includeAPI + "      Fn::Transform: {Name: AWS::Include}\n", nil,
 			[]fileErr{{"t.yaml", 6, "AWS::Include needs Parameters: {Location: PATH}", "Api", "Properties"}}},
 		{"unknown parameter", includeAPI + "      Fn::Transform: {Name: AWS::Include, Parameters: {location: x.yaml}}\n", nil,
@@ -377,5 +377,161 @@ func TestIncludeFiles(t *testing.T) {
 	})
 	if got := list.Error(); !strings.Contains(got, filepath.Join(dir, "snippets", "bad-method.yaml")+":5:7: BadMethod.Properties.RestApiId: unresolved reference Apii") {
 		t.Errorf("message:\n%s", got)
+	}
+}
+
+// A Location given with Ref or Fn::Sub of parameters and pseudo parameters
+// is resolved before the transform runs, as CloudFormation does.
+func TestIncludeLocationFunctions(t *testing.T) {
+	// fnInclude has the Fn::Transform on line 13 and its Location on line 16.
+	fnInclude := func(params, loc string) string {
+		return "Parameters:\n" + params + includeAPI + "      Fn::Transform:\n        Name: AWS::Include\n        Parameters:\n          Location: " + loc + "\n"
+	}
+	const params = "  Loc: {Type: String, Default: props.yaml}\n  Name: {Type: String, Default: props}\n  BucketName: {Type: String, Default: my-bucket}\n  Ext: {Type: String, Default: son}\n"
+	props := map[string]string{
+		"props.yaml": "Description: from props\n",
+		filepath.Join("parts", "props-us-east-1.yaml"): "Description: from parts\n",
+		filepath.Join("parts", "props-eu-west-1.yaml"): "Description: from eu-west-1\n",
+		filepath.Join("dev", "outputs.yaml"):           "Outputs:\n  Id: {Value: dev}\n",
+		filepath.Join("t", "props-123456789012.yaml"):  "Description: from stack\n",
+		filepath.Join("parts", "props-us-east-1.json"): "{\"Description\": \"from JSON\"}\n",
+	}
+	tests := []struct {
+		name   string
+		src    string
+		params []string
+		region string
+		desc   string // the Description of Api, from the included file
+		output string // the value of the output Id, when the file adds it
+	}{
+		{name: "Ref of a parameter with a default", src: fnInclude(params, "!Ref Loc"), desc: "from props"},
+		{name: "Ref in long form", src: fnInclude(params, "{Ref: Loc}"), desc: "from props"},
+		{name: "Ref of a parameter given with --param", src: fnInclude(params, "!Ref Loc"), params: []string{"Loc=parts/props-us-east-1.yaml"}, desc: "from parts"},
+		{name: "Fn::Sub of a parameter", src: fnInclude(params, `!Sub "./${Name}.yaml"`), desc: "from props"},
+		{name: "Fn::Sub with file://", src: fnInclude(params, `!Sub "file://${Name}.yaml"`), desc: "from props"},
+		{name: "Fn::Sub with a pseudo parameter", src: fnInclude(params, `!Sub "parts/${Name}-${AWS::Region}.yaml"`), region: "eu-west-1", desc: "from eu-west-1"},
+		{name: "Fn::Sub of AWS::StackName and AWS::AccountId", src: fnInclude(params, `{"Fn::Sub": "${AWS::StackName}/${Name}-${AWS::AccountId}.yaml"}`), desc: "from stack"},
+		{name: "Fn::Sub [string, map]", src: fnInclude(params, `!Sub ["${Dir}/${File}-${AWS::Region}.yaml", {Dir: parts, File: !Ref Name}]`), desc: "from parts"},
+		// The map's Ext hides the parameter Ext, which its own Fn::Sub sees.
+		{name: "Fn::Sub [string, map] and a parameter outside the map", src: fnInclude(params, `{"Fn::Sub": ["${Dir}/${Name}-us-east-1.${Ext}", {"Dir": "parts", "Ext": !Sub "j${Ext}"}]}`), params: []string{"Name=props"}, desc: "from JSON"},
+		{name: "Transform section, with --param",
+			src:    "Transform:\n  Name: AWS::Include\n  Parameters:\n    Location: !Sub ${Stage}/outputs.yaml\nParameters:\n  Stage: {Type: String, AllowedValues: [dev, prod], Default: prod}\n" + includeAPI + "      Description: from props\n",
+			params: []string{"Stage=dev"}, desc: "from props", output: "dev"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := opts(tt.params...)
+			o.Region = tt.region
+			o.ReadFile = memFiles(props, nil)
+			tpl, err := Parse("t.yaml", []byte(tt.src), o)
+			if err != nil {
+				t.Fatalf("unexpected errors:\n%v", err)
+			}
+			wantStr(t, prop(t, tpl, "Api", "Description"), tt.desc)
+			if tt.output != "" && (len(tpl.Outputs) != 1 || tpl.Outputs[0].Value.Str != tt.output) {
+				t.Errorf("outputs %+v", tpl.Outputs)
+			}
+			// The parameters are read once, with their final values.
+			seen := map[string]bool{}
+			for _, p := range tpl.Parameters {
+				if seen[p.Name] {
+					t.Errorf("parameter %s listed twice", p.Name)
+				}
+				seen[p.Name] = true
+				if p.Value == nil {
+					t.Errorf("parameter %s has no value", p.Name)
+				}
+			}
+		})
+	}
+}
+
+func TestIncludeLocationFunctionErrors(t *testing.T) {
+	fnInclude := func(params, loc string) string {
+		return "Parameters:\n" + params + includeAPI + "      Fn::Transform:\n        Name: AWS::Include\n        Parameters:\n          Location: " + loc + "\n"
+	}
+	// with one parameter: Resources on line 3, the Location on line 11
+	const locLine = 11
+	const loc = "  Loc: {Type: String, Default: props.yaml}\n"
+	const list = "  Loc: {Type: CommaDelimitedList, Default: 'a,b'}\n"
+	section := func(params, loc string) string {
+		return "Transform:\n  Name: AWS::Include\n  Parameters:\n    Location: " + loc + "\nParameters:\n" + params + includeAPI
+	}
+	tests := []struct {
+		name   string
+		src    string
+		params []string
+		want   []fileErr
+	}{
+		{"Fn::Sub of an s3:// URI", fnInclude("  BucketName: {Type: String, Default: my-bucket}\n", `!Sub "s3://${BucketName}/api.yaml"`), nil,
+			[]fileErr{{"t.yaml", locLine, "AWS::Include Location s3://my-bucket/api.yaml: apigw reads local files only: download it (aws s3 cp s3://my-bucket/api.yaml ./api.yaml) and give a path relative to the template", "Api", "Properties"}}},
+		{"Ref of an s3:// URI given with --param, in the Transform section", section("  Loc: {Type: String}\n", "!Ref Loc"), []string{"Loc=s3://b/k/outputs.yaml"},
+			[]fileErr{{"t.yaml", 4, "AWS::Include Location s3://b/k/outputs.yaml: apigw reads local files only: download it (aws s3 cp s3://b/k/outputs.yaml ./outputs.yaml)", "", "Transform"}}},
+		{"Ref of a resource", fnInclude(loc, "!Ref Api"), nil,
+			[]fileErr{{"t.yaml", locLine, "AWS::Include Location: Ref Api: Api is a resource; a transform's parameters can refer to template parameters and pseudo parameters only (CloudFormation resolves them before it runs the transform, before any resource exists)", "Api", "Properties"}}},
+		{"Fn::Sub of a resource", fnInclude(loc, `!Sub "${Api}.yaml"`), nil,
+			[]fileErr{{"t.yaml", locLine, "AWS::Include Location: Fn::Sub ${Api}: Api is a resource", "Api", "Properties"}}},
+		{"Fn::Sub of a resource attribute", fnInclude(loc, `!Sub "${Api.RootResourceId}.yaml"`), nil,
+			[]fileErr{{"t.yaml", locLine, "AWS::Include Location: Fn::Sub ${Api.RootResourceId}: a transform's parameters cannot use attributes of resources (Api)", "", ""}}},
+		{"Ref of an unknown name", fnInclude(loc, "!Ref Lok"), nil,
+			[]fileErr{{"t.yaml", locLine, "AWS::Include Location: Ref Lok: the template declares no parameter Lok; did you mean Loc?", "Api", "Properties"}}},
+		{"Fn::Sub of an unknown pseudo parameter", fnInclude(loc, `!Sub "${AWS::Regoin}.yaml"`), nil,
+			[]fileErr{{"t.yaml", locLine, "AWS::Include Location: Fn::Sub ${AWS::Regoin}: unknown pseudo parameter AWS::Regoin; did you mean AWS::Region?", "", ""}}},
+		{"Ref AWS::NoValue", fnInclude(loc, "!Ref AWS::NoValue"), nil,
+			[]fileErr{{"t.yaml", locLine, "AWS::Include Location: Ref AWS::NoValue: AWS::NoValue is not a string", "", ""}}},
+		{"a parameter without a value", fnInclude("  Loc: {Type: String}\n", "!Ref Loc"), nil,
+			[]fileErr{{"t.yaml", 2, "parameter Loc has no value: pass --param Loc=...", "Loc", ""}}},
+		{"a parameter without a value, in Fn::Sub in the Transform section", section("  Dir: {Type: String}\n", `!Sub "${Dir}/outputs.yaml"`), nil,
+			[]fileErr{{"t.yaml", 6, "parameter Dir has no value: pass --param Dir=...", "Dir", ""}}},
+		{"a parameter that breaks its constraints", fnInclude("  Loc: {Type: String, AllowedValues: [a.yaml]}\n", "!Ref Loc"), []string{"Loc=b.yaml"},
+			[]fileErr{{"t.yaml", 2, `parameter Loc: "b.yaml" is not one of the allowed values: a.yaml`, "Loc", ""}}},
+		{"a list parameter", fnInclude(list, "!Ref Loc"), nil,
+			[]fileErr{{"t.yaml", locLine, "AWS::Include Location: Ref Loc: parameter Loc is a list (CommaDelimitedList); the Location must be a string", "", ""}}},
+		{"an SSM parameter without --param", fnInclude("  Loc: {Type: 'AWS::SSM::Parameter::Value<String>', Default: /loc}\n", "!Ref Loc"), nil,
+			[]fileErr{{"t.yaml", locLine, "AWS::Include Location: Ref Loc: parameter Loc has type AWS::SSM::Parameter::Value<String> and apigw cannot read SSM Parameter Store: pass --param Loc=VALUE", "", ""}}},
+		{"an empty path", fnInclude("  Loc: {Type: String, Default: ''}\n", "!Ref Loc"), nil,
+			[]fileErr{{"t.yaml", locLine, "the AWS::Include Location must be the path of a file: Ref gives an empty string", "", ""}}},
+		{"a function in the Fn::Sub map", fnInclude(loc, `!Sub ["${A}", {A: !GetAtt Api.Arn}]`), nil,
+			[]fileErr{{"t.yaml", locLine, "AWS::Include Location: a transform's parameters can use Ref and Fn::Sub of template parameters and pseudo parameters only, not the function Fn::GetAtt", "", ""}}},
+		{"a bad Fn::Sub", fnInclude(loc, `!Sub "${Loc"`), nil,
+			[]fileErr{{"t.yaml", locLine, "AWS::Include Location: Fn::Sub: unterminated ${", "", ""}}},
+		{"a file that cannot be read", fnInclude(loc, `!Sub "parts/${Loc}"`), nil,
+			[]fileErr{{"t.yaml", locLine, "AWS::Include Location parts/props.yaml: cannot read " + filepath.Join("parts", "props.yaml"), "Api", "Properties"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := opts(tt.params...)
+			o.ReadFile = memFiles(nil, nil)
+			_, err := Parse("t.yaml", []byte(tt.src), o)
+			var errs ErrorList
+			if !errors.As(err, &errs) {
+				t.Fatalf("Parse: %v", err)
+			}
+			checkFileErrors(t, errs, tt.want)
+			// Parameters read for the Location are not read, nor reported, twice.
+			seen := map[string]bool{}
+			for _, e := range errs {
+				if seen[e.Error()] {
+					t.Errorf("error reported twice: %v", e)
+				}
+				seen[e.Error()] = true
+				if strings.Contains(e.Msg, "internal error") {
+					t.Errorf("internal error: %v", e)
+				}
+			}
+		})
+	}
+}
+
+// A --param that names no parameter is reported once, whether or not the
+// parameters were read early for a Location.
+func TestIncludeLocationUnknownParam(t *testing.T) {
+	src := "Parameters:\n  Loc: {Type: String, Default: props.yaml}\n" + includeAPI + "      Fn::Transform: {Name: AWS::Include, Parameters: {Location: !Ref Loc}}\n"
+	o := opts("Lox=1")
+	o.ReadFile = memFiles(map[string]string{"props.yaml": "Description: d\n"}, nil)
+	_, err := Parse("t.yaml", []byte(src), o)
+	var errs ErrorList
+	if !errors.As(err, &errs) || len(errs) != 1 || !strings.Contains(errs[0].Msg, "--param Lox: the template declares no parameter Lox; did you mean Loc?") {
+		t.Fatalf("errors: %v", err)
 	}
 }

@@ -75,12 +75,14 @@ func classifyParamType(typ string) (kind paramKind, ssm, ok bool) {
 
 var numberRE = regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$`)
 
+// readParameters reads the Parameters section of the template (its
+// transforms run) and checks the --param overrides against it. The section
+// may have been read already, for a transform's parameters
+// (earlyParameters): it is read again only when a transform changed it.
 func (s *state) readParameters() {
 	sec := s.section("Parameters")
-	if sec != nil {
-		for _, pe := range sec.ents {
-			s.readParameter(pe)
-		}
+	if !s.paramsRead || sec != s.paramSec {
+		s.readParameterSection(sec)
 	}
 	var names []string
 	for k := range s.opts.Params {
@@ -95,6 +97,44 @@ func (s *state) readParameters() {
 		if _, ok := s.params[k]; !ok {
 			s.add(&Error{Msg: fmt.Sprintf("--param %s: the template declares no parameter %s%s", k, k, didYouMean(k, declared))})
 		}
+	}
+}
+
+// earlyParameters reads the Parameters section as the template is written,
+// before its transforms run: CloudFormation resolves the parameters of a
+// transform (an AWS::Include Location given with Ref or Fn::Sub) before it
+// runs the transform. AWS::Include cannot be used in the Parameters section,
+// so the section read here is the one that resolve sees, and it is not read
+// twice. The --param overrides are checked by readParameters only: a
+// transform's output may declare parameters.
+func (s *state) earlyParameters() {
+	if s.paramsRead || s.rawRoot == nil {
+		return
+	}
+	root := s.root
+	s.root = s.rawRoot
+	s.readParameterSection(s.section("Parameters"))
+	s.root = root
+}
+
+// readParameterSection reads the declared parameters of sec (nil: none),
+// in place of any read before.
+func (s *state) readParameterSection(sec *node) {
+	used := map[string]bool{}
+	for _, p := range s.paramList {
+		used[p.name] = p.used
+	}
+	s.params = map[string]*paramState{}
+	s.paramList = nil
+	s.paramsRead, s.paramSec = true, sec
+	if sec == nil {
+		return
+	}
+	for _, pe := range sec.ents {
+		s.readParameter(pe)
+	}
+	for _, p := range s.paramList {
+		p.used = p.used || used[p.name]
 	}
 }
 

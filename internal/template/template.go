@@ -169,8 +169,11 @@ type state struct {
 	tooMany bool
 
 	root       *node
+	rawRoot    *node // the template as written, before its transforms run
 	params     map[string]*paramState
 	paramList  []*paramState
+	paramsRead bool  // params holds the parameters of paramSec
+	paramSec   *node // the Parameters section they were read from (nil: none)
 	mappings   *node
 	badMapping map[*node]bool // mapping values that hold functions (reported)
 	condStack  []string
@@ -294,6 +297,7 @@ func (s *state) run(data []byte) *Template {
 	if root == nil {
 		return nil
 	}
+	s.rawRoot = root
 	root = s.runTransforms(root)
 	if root == nil || s.aborted {
 		return nil
