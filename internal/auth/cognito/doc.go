@@ -1,7 +1,10 @@
 // Package cognito stands in for Amazon Cognito user pools: a local token
-// issuer per pool (Issuer, its admin-listener handlers) and the verification
-// of user-pool JWTs for REST COGNITO_USER_POOLS authorizers (Verifier), with
-// the keys of either a local Issuer or a remote JWKS (RemoteKeys).
+// issuer per pool (Issuer, its admin-listener handlers), the verification
+// of user-pool JWTs for REST COGNITO_USER_POOLS authorizers (Verifier) and
+// of any OIDC issuer's JWTs for HTTP API JWT authorizers (JWTVerifier), with
+// the keys of either a local Issuer or a remote JWKS (RemoteKeys, found
+// through OIDC discovery with NewDiscoveredKeys). Both verifiers share the
+// decoding, alg, kid and signature checks.
 //
 // # Tokens issued (Issuer.Tokens)
 //
@@ -53,6 +56,53 @@
 // {"message":"Unauthorized"} whatever the Kind (REST). Kinds exist for logs,
 // tests and HTTP APIs, which answer KindScope with 403.
 //
+// # Verification (JWTVerifier.Verify), following API Gateway's HTTP API JWT authorizer
+//
+// AWS's order (http-api-jwt-authorizer, http-api-troubleshooting-jwt):
+//
+//   - The identity source's value, raw or with a "Bearer " prefix
+//     (StripBearer, as above); MaxTokenBytes as above.
+//   - alg must be RS256, RS384 or RS512 ("only RSA-based algorithms are
+//     supported"; PS256 and the other RSASSA-PSS algs are refused, which is
+//     unconfirmed); kid must name a key of the source. A remote JWK that
+//     carries "alg" must carry the token's.
+//   - iss must equal the authorizer's Issuer exactly.
+//   - Audience: when the token has aud (a string or a list), one of its
+//     values must be one of the authorizer's Audience; only when it has no
+//     aud, its client_id must be ("API Gateway validates client_id only if
+//     aud is not present. When both aud and client_id are present, API
+//     Gateway evaluates aud."). No audience configured: every token fails.
+//   - exp is required and must be after now; nbf and iat, when present, must
+//     not be more than ClockSkew in the future (AWS: "before the current
+//     time"; the skew and the exp requirement are this package's).
+//   - No token_use requirement: ID and access tokens of a user pool both
+//     pass (the ID token by aud, the access token by client_id).
+//   - When the route has AuthorizationScopes, the token's scope (a
+//     space-separated string) or scp (a space-separated string or a list of
+//     strings) must hold at least one of them, else KindScope: 403
+//     {"message":"Forbidden"} (aws-reference section 13). Every other
+//     refusal is 401 {"message":"Unauthorized"}.
+//
+// # www-authenticate (WWWAuthenticate, Error.Description)
+//
+// An HTTP API's 401 carries, as API Gateway sends it (no commas):
+//
+//	www-authenticate: Bearer scope="" error="invalid_token" error_description="the token does not have a valid audience"
+//
+// The error_description depends on the Kind and, for malformed tokens and
+// refused algs, on the token. Confirmed texts: "the token does not have a
+// valid audience" (AWS, http-api-troubleshooting-jwt), "token contains an
+// invalid number of segments" and "signing method ES256 is invalid"
+// (community captures of real 401s; both are jwt-go's messages, which API
+// Gateway evidently uses). Every other text is unconfirmed and marked so in
+// challenge.go: jwt-go's messages for the same failures ("signing method
+// (alg) is unavailable", "crypto/rsa: verification error", ...) and, for
+// claims, wording after AWS's audience text ("the token has expired", "the
+// token does not have a valid issuer", ...). An empty token gives "Bearer"
+// alone (captured for a request without a token); KindScope gives
+// error="insufficient_scope" (RFC 6750), whether API Gateway sends the
+// header with its 403 being unconfirmed.
+//
 // # Claims in requestContext.authorizer.claims (ClaimsForContext)
 //
 // Every value is a string. exp and iat become Java's Date.toString form in
@@ -78,4 +128,14 @@
 // names an unknown kid (at most once per UnknownKIDInterval). Each fetch
 // times out after 1500 ms and refuses a body over 150000 bytes, API
 // Gateway's limits for HTTP API JWT authorizers (AWS limits page).
+//
+// NewDiscoveredKeys finds the JWKS as an HTTP API JWT authorizer does: it
+// reads jwks_uri from {issuer}/.well-known/openid-configuration (OIDC
+// discovery; 1500 ms, 150000 bytes, no redirect from https to http) and
+// then behaves as RemoteKeys. jwks_uri must be an absolute https URL, or
+// http on a loopback host when the issuer is http on loopback too (local
+// identity providers, tests). A failed discovery when the source is made is
+// not an error either: it is tried again when a token names a kid (at most
+// once per UnknownKIDInterval; those tokens get KindKeysUnavailable), and
+// once jwks_uri is known it is kept.
 package cognito

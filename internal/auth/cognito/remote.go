@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,38 +31,52 @@ const (
 	UnknownKIDInterval = 30 * time.Second
 )
 
-// RemoteOptions change RemoteKeys' defaults; the zero value keeps them all.
+// RemoteOptions change the defaults of NewRemoteKeys and NewDiscoveredKeys;
+// the zero value keeps them all.
 type RemoteOptions struct {
-	// Client fetches the JWKS; its Transport is wrapped to enforce MaxBytes
-	// and its Timeout set to Timeout. Default: a client on a clone of
-	// http.DefaultTransport (the system trust store, SSL_CERT_FILE
-	// honoured, proxies from the environment).
+	// Client fetches the JWKS (and the discovery document); its Transport
+	// is wrapped to enforce MaxBytes and its Timeout set to Timeout.
+	// Default: a client on a clone of http.DefaultTransport (the system
+	// trust store, SSL_CERT_FILE honoured, proxies from the environment).
 	Client *http.Client
-	// Timeout of one fetch. Default JWKSTimeout.
+	// Timeout of one fetch (JWKS or discovery document). Default
+	// JWKSTimeout (= DiscoveryTimeout).
 	Timeout time.Duration
-	// MaxBytes of a JWKS body. Default MaxJWKSBytes.
+	// MaxBytes of a JWKS (or discovery document) body. Default MaxJWKSBytes.
 	MaxBytes int64
 	// RefreshInterval between background fetches. Default JWKSRefreshInterval.
 	RefreshInterval time.Duration
-	// UnknownKIDInterval between fetches caused by unknown kids. Default
-	// UnknownKIDInterval.
+	// UnknownKIDInterval between fetches caused by unknown kids (and between
+	// on-demand discovery attempts while the JWKS address is unknown).
+	// Default UnknownKIDInterval.
 	UnknownKIDInterval time.Duration
-	// OnError, when set, is told of every failed fetch.
-	OnError func(jwksURL string, err error)
+	// OnError, when set, is told of every failed fetch, with the address
+	// fetched (the JWKS or the discovery document).
+	OnError func(fetchURL string, err error)
 }
 
 // RemoteKeys is a KeySource backed by an issuer's remote JWKS, fetched and
 // cached with keyfunc v3. It is safe for concurrent use; Close stops its
 // background refresh.
 type RemoteKeys struct {
-	url     string
-	timeout time.Duration
-	kf      keyfunc.Keyfunc
-	cancel  context.CancelFunc
-
+	timeout  time.Duration
+	opts     RemoteOptions // defaults filled in
+	client   *http.Client  // bounded by opts.Timeout and opts.MaxBytes
+	ctx      context.Context
+	cancel   context.CancelFunc
 	failures atomic.Uint64
-	mu       sync.Mutex
-	lastErr  error
+
+	// Discovery (NewDiscoveredKeys only): the document's address, the
+	// issuer it belongs to, and the limit of on-demand attempts.
+	discoveryURL string
+	issuer       *url.URL
+	discoverMu   sync.Mutex // one discovery at a time
+	discoverRate *rate.Limiter
+
+	mu      sync.Mutex
+	url     string          // the JWKS address; "" until discovered
+	kf      keyfunc.Keyfunc // nil until url is known
+	lastErr error
 }
 
 // JWKSURL is where an issuer's keys are read: {issuer}/.well-known/jwks.json.
@@ -74,6 +89,15 @@ func JWKSURL(issuerURL string) string {
 // are fetched again when a token names a kid (LastError tells the failure);
 // only a URL that cannot be used is.
 func NewRemoteKeys(issuerURL string, opts RemoteOptions) (*RemoteKeys, error) {
+	r := newRemoteKeys(opts)
+	if err := r.start(JWKSURL(issuerURL)); err != nil {
+		r.cancel()
+		return nil, err
+	}
+	return r, nil
+}
+
+func newRemoteKeys(opts RemoteOptions) *RemoteKeys {
 	if opts.Timeout <= 0 {
 		opts.Timeout = JWKSTimeout
 	}
@@ -97,40 +121,56 @@ func NewRemoteKeys(issuerURL string, opts RemoteOptions) (*RemoteKeys, error) {
 	client.Transport = limitTransport{base: base, max: opts.MaxBytes}
 	client.Timeout = opts.Timeout
 
-	r := &RemoteKeys{url: JWKSURL(issuerURL), timeout: opts.Timeout}
-	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
-	kf, err := keyfunc.NewDefaultOverrideCtx(ctx, []string{r.url}, keyfunc.Override{
-		Client:           &client,
+	r := &RemoteKeys{timeout: opts.Timeout, opts: opts, client: &client}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	return r
+}
+
+// start makes the keyfunc of the JWKS at jwksURL, fetching it once
+// (waiting at most the timeout; a failure there is only recorded).
+func (r *RemoteKeys) start(jwksURL string) error {
+	opts := r.opts
+	kf, err := keyfunc.NewDefaultOverrideCtx(r.ctx, []string{jwksURL}, keyfunc.Override{
+		Client:           r.client,
 		HTTPTimeout:      opts.Timeout,
 		RateLimitWaitMax: opts.Timeout,
 		RefreshInterval:  opts.RefreshInterval,
 		// Burst 1: the first unknown kid refreshes at once.
 		RefreshUnknownKID: rate.NewLimiter(rate.Every(opts.UnknownKIDInterval), 1),
 		RefreshErrorHandlerFunc: func(u string) func(context.Context, error) {
-			return func(_ context.Context, err error) {
-				r.mu.Lock()
-				r.lastErr = err
-				r.mu.Unlock()
-				r.failures.Add(1)
-				if opts.OnError != nil {
-					opts.OnError(u, err)
-				}
-			}
+			return func(_ context.Context, err error) { r.fail(u, err) }
 		},
 	})
 	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("cognito: JWKS %s: %w", r.url, err)
+		return fmt.Errorf("cognito: JWKS %s: %w", jwksURL, err)
 	}
-	r.kf = kf
-	return r, nil
+	r.mu.Lock()
+	r.url, r.kf = jwksURL, kf
+	r.mu.Unlock()
+	return nil
 }
 
-// URL is the JWKS address.
-func (r *RemoteKeys) URL() string { return r.url }
+// fail records a failed fetch of u.
+func (r *RemoteKeys) fail(u string, err error) {
+	r.mu.Lock()
+	r.lastErr = err
+	r.mu.Unlock()
+	r.failures.Add(1)
+	if r.opts.OnError != nil {
+		r.opts.OnError(u, err)
+	}
+}
 
-// LastError is the last failed fetch, nil when none has failed.
+// URL is the JWKS address; for NewDiscoveredKeys, "" until the discovery
+// document has given it.
+func (r *RemoteKeys) URL() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.url
+}
+
+// LastError is the last failed fetch (of the JWKS or of the discovery
+// document), nil when none has failed.
 func (r *RemoteKeys) LastError() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -144,16 +184,33 @@ func (r *RemoteKeys) Close() error {
 }
 
 // Key implements KeySource: the cached key of kid, the JWKS fetched again
-// (at most once per UnknownKIDInterval) when kid is unknown.
+// (at most once per UnknownKIDInterval) when kid is unknown. A key whose JWK
+// names an alg other than RS256 is refused; Verifier and JWTVerifier look
+// keys up with the token's alg instead.
 func (r *RemoteKeys) Key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
+	return r.keyForAlg(ctx, kid, "RS256")
+}
+
+// keyForAlg is Key for a token of alg: a JWK with an "alg" parameter must
+// name that alg.
+func (r *RemoteKeys) keyForAlg(ctx context.Context, kid, alg string) (*rsa.PublicKey, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*r.timeout)
 	defer cancel()
+	r.mu.Lock()
+	kf, jwksURL := r.kf, r.url
+	r.mu.Unlock()
+	if kf == nil {
+		var err error
+		if kf, jwksURL, err = r.discover(ctx); err != nil {
+			return nil, err
+		}
+	}
 	before := r.failures.Load()
-	t := &jwt.Token{Header: map[string]any{"alg": "RS256", "kid": kid}, Method: jwt.SigningMethodRS256}
-	key, err := r.kf.KeyfuncCtx(ctx)(t)
+	t := &jwt.Token{Header: map[string]any{"alg": alg, "kid": kid}, Method: jwt.GetSigningMethod(alg)}
+	key, err := kf.KeyfuncCtx(ctx)(t)
 	if err != nil {
 		if r.failures.Load() != before {
-			return nil, &Error{Kind: KindKeysUnavailable, Detail: "fetching " + r.url, Err: r.LastError()}
+			return nil, &Error{Kind: KindKeysUnavailable, Detail: "fetching " + jwksURL, Err: r.LastError()}
 		}
 		return nil, &Error{Kind: KindUnknownKey, Detail: fmt.Sprintf("kid %q", kid), Err: err}
 	}
@@ -164,8 +221,8 @@ func (r *RemoteKeys) Key(ctx context.Context, kid string) (*rsa.PublicKey, error
 	return pub, nil
 }
 
-// errTooLarge is the error of a JWKS body over the limit.
-var errTooLarge = errors.New("JWKS body over the size limit")
+// errTooLarge is the error of a JWKS or discovery body over the limit.
+var errTooLarge = errors.New("body over the size limit")
 
 // limitTransport refuses response bodies over max bytes: at once when
 // Content-Length says so, else when reading past max.

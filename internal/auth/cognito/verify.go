@@ -30,28 +30,31 @@ const (
 	// KindMalformed: not three base64url segments of JSON, too long, or a
 	// registered claim of the wrong type (exp missing or not a number, ...).
 	KindMalformed Kind = iota + 1
-	// KindAlgorithm: alg is not RS256 (none, HS256, ES256, unknown, missing).
+	// KindAlgorithm: alg is not one the verifier allows (Verifier: RS256;
+	// JWTVerifier: RS256, RS384, RS512), e.g. none, HS256, ES256, PS256,
+	// unknown or missing.
 	KindAlgorithm
 	// KindUnknownKey: no kid, or no key of the source has that kid.
 	KindUnknownKey
 	// KindKeysUnavailable: the remote JWKS could not be fetched (timeout,
 	// too large, bad status or JSON) when the kid was looked up.
 	KindKeysUnavailable
-	// KindSignature: the RS256 signature does not verify with the kid's key.
+	// KindSignature: the RSA signature does not verify with the kid's key.
 	KindSignature
 	// KindExpired: exp is not after now.
 	KindExpired
 	// KindNotYetValid: iat or nbf is more than ClockSkew in the future.
 	KindNotYetValid
-	// KindIssuer: iss is not the pool's issuer.
+	// KindIssuer: iss is not the pool's (authorizer's) issuer.
 	KindIssuer
 	// KindTokenUse: an access token where an ID token is expected (no method
-	// scopes) or the reverse, or another token_use.
+	// scopes) or the reverse, or another token_use (Verifier only).
 	KindTokenUse
 	// KindAudience: aud (ID token) or client_id (access token) is not one of
-	// the pool's clients.
+	// the pool's clients; for a JWTVerifier, aud (or, without aud,
+	// client_id) is not one of its audiences.
 	KindAudience
-	// KindScope: the access token has none of the method's scopes.
+	// KindScope: the access token has none of the method's (route's) scopes.
 	KindScope
 )
 
@@ -77,12 +80,21 @@ func (k Kind) String() string {
 }
 
 // Error is every refusal of Verify. REST answers all of them with 401
-// {"message":"Unauthorized"}.
+// {"message":"Unauthorized"}; HTTP APIs answer KindScope with 403 and the
+// others with 401 (see WWWAuthenticate for their www-authenticate header).
 type Error struct {
 	Kind   Kind
 	Detail string
 	Err    error // the cause, when there is one
+
+	// desc, when set, is the error_description of the www-authenticate
+	// header (see Description); it depends on the token (the alg named, the
+	// number of segments).
+	desc string
 }
+
+// ErrNoToken is the cause (Err) of the refusal of an empty token.
+var ErrNoToken = errors.New("no token")
 
 func (e *Error) Error() string {
 	s := "cognito: token refused (" + e.Kind.String() + ")"
@@ -113,10 +125,9 @@ type KeySource interface {
 // authorizer does. It is safe for concurrent use.
 type Verifier struct {
 	issuer  string
-	keys    KeySource
 	clients []string
 	clock   func() time.Time
-	parser  *jwt.Parser
+	signed  signedParser
 }
 
 // NewVerifier returns a verifier of tokens whose iss is issuerURL, signed by
@@ -129,15 +140,9 @@ func NewVerifier(issuerURL string, keys KeySource, clientIDs []string, clock fun
 	}
 	return &Verifier{
 		issuer:  issuerURL,
-		keys:    keys,
 		clients: append([]string(nil), clientIDs...),
 		clock:   clock,
-		parser: jwt.NewParser(
-			jwt.WithValidMethods([]string{"RS256"}),
-			jwt.WithJSONNumber(),
-			jwt.WithStrictDecoding(),
-			jwt.WithoutClaimsValidation(), // done below, with Kinds
-		),
+		signed:  newSignedParser(keys, "RS256"),
 	}
 }
 
@@ -152,7 +157,7 @@ func (v *Verifier) Verify(token string, scopes []string) (map[string]any, error)
 // VerifyContext is Verify with a context for the key lookup (a remote JWKS
 // fetch is bounded by its own timeout besides).
 func (v *Verifier) VerifyContext(ctx context.Context, token string, scopes []string) (map[string]any, error) {
-	claims, err := v.verifySigned(ctx, token)
+	claims, err := v.signed.parse(ctx, token)
 	if err != nil {
 		return nil, err
 	}
@@ -171,19 +176,48 @@ func StripBearer(s string) string {
 	return s
 }
 
-// keyLookup is the jwt.Keyfunc of one Verify call; it records that the
-// parser got as far as the key (so alg was RS256) and the refusal it made.
+// signedParser decodes a token and checks its alg, kid and signature: the
+// part of the checks the REST Verifier and the HTTP API JWTVerifier share.
+type signedParser struct {
+	keys   KeySource
+	algs   []string // the alg values allowed, all RSA PKCS #1 v1.5
+	parser *jwt.Parser
+}
+
+func newSignedParser(keys KeySource, algs ...string) signedParser {
+	return signedParser{
+		keys: keys,
+		algs: algs,
+		parser: jwt.NewParser(
+			jwt.WithValidMethods(algs),
+			jwt.WithJSONNumber(),
+			jwt.WithStrictDecoding(),
+			jwt.WithoutClaimsValidation(), // done by the verifiers, with Kinds
+		),
+	}
+}
+
+// algKeySource is a KeySource that also checks a key against the token's
+// alg (RemoteKeys: a JWK's "alg" parameter must match it).
+type algKeySource interface {
+	keyForAlg(ctx context.Context, kid, alg string) (*rsa.PublicKey, error)
+}
+
+// keyLookup is the jwt.Keyfunc of one parse; it records that the parser
+// got as far as the key (so alg was allowed) and the refusal it made.
 type keyLookup struct {
 	ctx     context.Context
 	keys    KeySource
+	algs    []string
 	reached bool
 	err     *Error
 }
 
 func (l *keyLookup) keyfunc(t *jwt.Token) (any, error) {
 	l.reached = true
-	if alg, _ := t.Header["alg"].(string); alg != "RS256" || t.Method != jwt.SigningMethodRS256 {
-		l.err = refuse(KindAlgorithm, "alg %v", t.Header["alg"])
+	alg, _ := t.Header["alg"].(string)
+	if _, rsaMethod := t.Method.(*jwt.SigningMethodRSA); !rsaMethod || !contains(l.algs, alg) || t.Method.Alg() != alg {
+		l.err = &Error{Kind: KindAlgorithm, Detail: fmt.Sprintf("alg %v", t.Header["alg"]), desc: algDescription(t.Header)}
 		return nil, l.err
 	}
 	kid, ok := t.Header["kid"].(string)
@@ -195,7 +229,13 @@ func (l *keyLookup) keyfunc(t *jwt.Token) (any, error) {
 		l.err = refuse(KindUnknownKey, "no key source")
 		return nil, l.err
 	}
-	key, err := l.keys.Key(l.ctx, kid)
+	var key *rsa.PublicKey
+	var err error
+	if ak, ok := l.keys.(algKeySource); ok {
+		key, err = ak.keyForAlg(l.ctx, kid, alg)
+	} else {
+		key, err = l.keys.Key(l.ctx, kid)
+	}
 	if err == nil && key == nil {
 		err = errors.New("no key")
 	}
@@ -210,31 +250,41 @@ func (l *keyLookup) keyfunc(t *jwt.Token) (any, error) {
 	return key, nil
 }
 
-func (v *Verifier) verifySigned(ctx context.Context, token string) (jwt.MapClaims, error) {
+// parse decodes token (after a "Bearer " prefix) and checks its alg, kid
+// and signature; the claims are left to the caller.
+func (p signedParser) parse(ctx context.Context, token string) (jwt.MapClaims, error) {
 	token = StripBearer(token)
 	if token == "" {
-		return nil, refuse(KindMalformed, "no token")
+		return nil, &Error{Kind: KindMalformed, Err: ErrNoToken}
 	}
 	if len(token) > MaxTokenBytes {
 		return nil, refuse(KindMalformed, "token of %d bytes, over %d", len(token), MaxTokenBytes)
 	}
-	l := keyLookup{ctx: ctx, keys: v.keys}
+	l := keyLookup{ctx: ctx, keys: p.keys, algs: p.algs}
 	claims := jwt.MapClaims{}
-	_, err := v.parser.ParseWithClaims(token, claims, l.keyfunc)
+	t, err := p.parser.ParseWithClaims(token, claims, l.keyfunc)
 	if err == nil {
 		return claims, nil
+	}
+	var header map[string]any
+	if t != nil {
+		header = t.Header
 	}
 	switch {
 	case l.err != nil:
 		return nil, l.err
 	case errors.Is(err, jwt.ErrTokenMalformed):
-		return nil, &Error{Kind: KindMalformed, Err: err}
+		e := &Error{Kind: KindMalformed, Err: err}
+		if strings.Count(token, ".") != 2 {
+			e.desc = descSegments
+		}
+		return nil, e
 	case errors.Is(err, jwt.ErrTokenUnverifiable):
 		// alg missing, not a string, or unknown to the library.
-		return nil, &Error{Kind: KindAlgorithm, Err: err}
+		return nil, &Error{Kind: KindAlgorithm, Err: err, desc: algDescription(header)}
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid) && !l.reached:
 		// Refused by WithValidMethods before the key lookup.
-		return nil, &Error{Kind: KindAlgorithm, Err: err}
+		return nil, &Error{Kind: KindAlgorithm, Err: err, desc: algDescription(header)}
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
 		return nil, &Error{Kind: KindSignature, Err: err}
 	}
@@ -243,25 +293,12 @@ func (v *Verifier) verifySigned(ctx context.Context, token string) (jwt.MapClaim
 
 func (v *Verifier) checkClaims(c jwt.MapClaims, scopes []string) error {
 	now := v.clock()
-	exp, ok, err := numericClaim(c, "exp")
-	if err != nil {
+	if err := checkExp(c, now); err != nil {
 		return err
 	}
-	if !ok {
-		return refuse(KindMalformed, "no exp")
-	}
-	nowSec := float64(now.Unix()) + float64(now.Nanosecond())/1e9
-	if nowSec >= exp {
-		return refuse(KindExpired, "exp %s", time.Unix(int64(exp), 0).UTC().Format(time.RFC3339))
-	}
-	latest := nowSec + ClockSkew.Seconds()
 	for _, name := range [...]string{"iat", "nbf"} {
-		t, ok, err := numericClaim(c, name)
-		if err != nil {
+		if err := checkNotAfterNow(c, name, now); err != nil {
 			return err
-		}
-		if ok && t > latest {
-			return refuse(KindNotYetValid, "%s %s is in the future", name, time.Unix(int64(t), 0).UTC().Format(time.RFC3339))
 		}
 	}
 	iss, _ := c["iss"].(string)
@@ -294,6 +331,39 @@ func (v *Verifier) checkClaims(c jwt.MapClaims, scopes []string) error {
 		}
 	}
 	return refuse(KindScope, "none of the method's scopes in %q", truncate(scope))
+}
+
+// unixSeconds is t in seconds since the epoch, with its fraction.
+func unixSeconds(t time.Time) float64 {
+	return float64(t.Unix()) + float64(t.Nanosecond())/1e9
+}
+
+// checkExp requires exp and that it be after now (no leeway).
+func checkExp(c jwt.MapClaims, now time.Time) error {
+	exp, ok, err := numericClaim(c, "exp")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return refuse(KindMalformed, "no exp")
+	}
+	if unixSeconds(now) >= exp {
+		return refuse(KindExpired, "exp %s", time.Unix(int64(exp), 0).UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// checkNotAfterNow checks that the time claim name (iat, nbf), when
+// present, is not more than ClockSkew after now.
+func checkNotAfterNow(c jwt.MapClaims, name string, now time.Time) error {
+	t, ok, err := numericClaim(c, name)
+	if err != nil {
+		return err
+	}
+	if ok && t > unixSeconds(now)+ClockSkew.Seconds() {
+		return refuse(KindNotYetValid, "%s %s is in the future", name, time.Unix(int64(t), 0).UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 // numericClaim reads a JSON number claim; a claim of another type is
