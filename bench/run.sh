@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# bench/run.sh: apigw's HTTP_PROXY hot path against nginx and against the backend
-# called directly, side by side in one run on this machine. See bench/README.md.
+# bench/run.sh: apigw's HTTP_PROXY hot path (a REST API route, and an HTTP API route
+# as httpapi) against nginx and against the backend called directly, side by side in
+# one run on this machine. See bench/README.md.
 #
 #   bash bench/run.sh                      # 3 rounds x 10 s at -c64, 3 rounds x 5 s at -c1
 #   DURATION=30 ROUNDS=5 bash bench/run.sh
@@ -51,7 +52,7 @@ WARMUP=${WARMUP%s}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TEMPLATE=$REPO/bench/template.yaml
 HOST=127.0.0.1
-TARGETS=(direct nginx apigw)
+TARGETS=(direct nginx apigw httpapi)
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "run.sh: $*"; exit 1; }
@@ -213,11 +214,13 @@ read -r -a EXTRA_FLAGS <<<"$APIGW_FLAGS"
 APIGW_PID=$!
 PIDS+=("$APIGW_PID")
 wait_http apigw "$APIGW_PID" "http://$HOST:$APIGW_PORT/prod/items/abc" "$TMP/apigw.log" || die "apigw did not start"
+wait_http httpapi "$APIGW_PID" "http://$HOST:$APIGW_PORT/items/abc" "$TMP/apigw.log" || die "apigw's HTTP API did not start"
 
 declare -A URL=(
 	[direct]="http://$HOST:$BACKEND_PORT/items/abc"
 	[nginx]="http://$HOST:$NGINX_PORT/prod/items/abc"
 	[apigw]="http://$HOST:$APIGW_PORT/prod/items/abc"
+	[httpapi]="http://$HOST:$APIGW_PORT/items/abc"
 )
 for t in "${TARGETS[@]}"; do
 	[[ ${URL[$t]} == "http://$HOST:"* ]] || die "refusing non-loopback target ${URL[$t]}"
@@ -256,7 +259,7 @@ ticks_of() { # PID... -> utime+stime summed, in clock ticks
 proxy_pids() { # TARGET -> pids whose CPU counts as the proxy's
 	case $1 in
 	nginx) echo "$NGINX_PID"; pids_of_children "$NGINX_PID" ;;
-	apigw) echo "$APIGW_PID" ;;
+	apigw | httpapi) echo "$APIGW_PID" ;;
 	esac
 }
 host_stat() { # -> "proc irq idle" jiffies of all cores from /proc/stat
@@ -436,8 +439,9 @@ echo "software:  $(go version | awk '{ print $3 }'), $nginx_version ($nginx_work
 echo "apigw:     $git_rev ($git_dirty uncommitted paths), flags: ${APIGW_FLAGS:-none}; env GOGC=${GOGC:-unset} GOMAXPROCS=${GOMAXPROCS:-unset} GOMEMLIMIT=${GOMEMLIMIT:-unset}"
 echo "targets:   direct ${URL[direct]}"
 echo "           nginx  ${URL[nginx]}"
-echo "           apigw  ${URL[apigw]}"
-echo "plan:      warm-up ${WARMUP}s each; $ROUNDS x ${DURATION}s at wrk -t$THREADS -c$CONNS; $LAT_ROUNDS x ${LAT_DURATION}s at -t1 -c1; order direct, nginx, apigw in every round"
+echo "           apigw  ${URL[apigw]} (REST API)"
+echo "           httpapi ${URL[httpapi]} (HTTP API, the same apigw)"
+echo "plan:      warm-up ${WARMUP}s each; $ROUNDS x ${DURATION}s at wrk -t$THREADS -c$CONNS; $LAT_ROUNDS x ${LAT_DURATION}s at -t1 -c1; order direct, nginx, apigw, httpapi in every round"
 echo "body:      $(printf '%s' "$WANT" | wc -c) bytes + newline: $WANT"
 ((CHECK_FAILED)) && echo "WARNING:   a target answered the check request wrongly (see above); its figures are not a pass-through"
 echo
@@ -475,8 +479,9 @@ echo "(non-2xx and sock-err: totals over all rounds; CPU: utime+stime from /proc
 echo " other: CPU of processes other than wrk, these servers and ksoftirqd, % of all cores: the noise in the run)"
 echo
 echo "req/s ratios:  apigw/direct $(ratio "${M[apigw:rps]}" "${M[direct:rps]}")   apigw/nginx $(ratio "${M[apigw:rps]}" "${M[nginx:rps]}")   nginx/direct $(ratio "${M[nginx:rps]}" "${M[direct:rps]}")"
+echo "               httpapi/nginx $(ratio "${M[httpapi:rps]}" "${M[nginx:rps]}")   httpapi/apigw $(ratio "${M[httpapi:rps]}" "${M[apigw:rps]}")"
 echo "p99 added:     apigw over direct $(diff_us "${M[apigw:p99]}" "${M[direct:p99]}")   apigw over nginx $(diff_us "${M[apigw:p99]}" "${M[nginx:p99]}")   nginx over direct $(diff_us "${M[nginx:p99]}" "${M[direct:p99]}")"
-echo "CPU/request:   apigw ${M[apigw:pcpu]} us   nginx ${M[nginx:pcpu]} us   apigw/nginx $(ratio "${M[apigw:pcpu]}" "${M[nginx:pcpu]}")"
+echo "CPU/request:   apigw ${M[apigw:pcpu]} us   httpapi ${M[httpapi:pcpu]} us   nginx ${M[nginx:pcpu]} us   apigw/nginx $(ratio "${M[apigw:pcpu]}" "${M[nginx:pcpu]}")"
 
 if ((LAT_ROUNDS > 0)); then
 	echo
@@ -492,6 +497,7 @@ if ((LAT_ROUNDS > 0)); then
 	echo "  apigw over direct  $(diff_us "${M[l:apigw:p50]}" "${M[l:direct:p50]}") / $(diff_us "${M[l:apigw:p99]}" "${M[l:direct:p99]}")"
 	echo "  nginx over direct  $(diff_us "${M[l:nginx:p50]}" "${M[l:direct:p50]}") / $(diff_us "${M[l:nginx:p99]}" "${M[l:direct:p99]}")"
 	echo "  apigw over nginx   $(diff_us "${M[l:apigw:p50]}" "${M[l:nginx:p50]}") / $(diff_us "${M[l:apigw:p99]}" "${M[l:nginx:p99]}")"
+	echo "  httpapi over nginx $(diff_us "${M[l:httpapi:p50]}" "${M[l:nginx:p50]}") / $(diff_us "${M[l:httpapi:p99]}" "${M[l:nginx:p99]}")"
 fi
 
 echo

@@ -186,6 +186,44 @@ func (st *shared) userPools(m *model.Model, cfg config.Config, region string) (v
 	return verifiers, issuers, nil
 }
 
+// jwtVerifiers gives each HTTP API JWT authorizer its verifier: tokens
+// of the local issuer when its Issuer is a user pool of the template (the
+// form https://cognito-idp.{region}.amazonaws.com/{poolId}), of the
+// --config issuer of that pool, else of the issuer's own keys found by
+// OIDC discovery ({issuer}/.well-known/openid-configuration), fetched on
+// demand and kept across reloads.
+func (st *shared) jwtVerifiers(issuers map[string]*cognito.Issuer, cfg config.Config, m *model.Model) func(a *model.HTTPAuthorizer) (gateway.JWTVerifier, error) {
+	local := map[string]cognito.KeySource{}
+	for _, iss := range issuers {
+		local[iss.URL()] = iss
+	}
+	for _, up := range m.UserPools {
+		if ext, ok := cfg.UserPools[up.LogicalID]; ok {
+			st.remoteMu.Lock()
+			if k := st.remoteKeys[ext.Issuer]; k != nil {
+				local[ext.Issuer] = k
+			}
+			st.remoteMu.Unlock()
+		}
+	}
+	return func(a *model.HTTPAuthorizer) (gateway.JWTVerifier, error) {
+		if keys, ok := local[a.Issuer]; ok {
+			return cognito.NewJWTVerifier(a.Issuer, keys, a.Audience, nil), nil
+		}
+		st.remoteMu.Lock()
+		defer st.remoteMu.Unlock()
+		keys := st.remoteKeys["discovery|"+a.Issuer]
+		if keys == nil {
+			var err error
+			if keys, err = cognito.NewDiscoveredKeys(a.Issuer, cognito.RemoteOptions{}); err != nil {
+				return nil, fmt.Errorf("%s: JwtConfiguration.Issuer: %v", a.LogicalID, err)
+			}
+			st.remoteKeys["discovery|"+a.Issuer] = keys
+		}
+		return cognito.NewJWTVerifier(a.Issuer, keys, a.Audience, nil), nil
+	}
+}
+
 func newShared(o *options, store *state.Store) (*shared, error) {
 	st := &shared{clock: limit.System, buckets: limit.NewBuckets(limit.System), store: store, caches: &cache.Stages{}, hub: websocket.NewHub(),
 		issuerDir: filepath.Join(o.data, "userpools"), remoteKeys: map[string]*cognito.RemoteKeys{}}
@@ -255,6 +293,7 @@ func build(o *options, logger *slog.Logger, rt *lambda.Runtime, st *shared, prev
 	}
 	deps := gateway.Deps{Logger: logger, Invoker: fns, Region: o.region, Account: o.accountID,
 		Extra: withWebSocket([]gateway.Extra{{Match: invokeAPI.Match, Handler: invokeAPI.Handle}}, ws), Access: access, IAM: st.iam, UserPools: pools,
+		JWT:    st.jwtVerifiers(issuers, l.cfg, l.model),
 		Caches: st.caches, CacheControl: gateway.CacheControl{AnyoneMayInvalidate: !l.cfg.Caching.RequireAuthorization(), Strategy: l.cfg.Caching.UnauthorizedCacheControlHeaderStrategy}}
 	gen, err := gateway.Compile(l.model, deps, prev)
 	if err != nil {
@@ -412,20 +451,42 @@ func validate(args []string, stdout, stderr io.Writer) int {
 // printRoutes writes the route table; the URL uses the Host form when a
 // stage name is shared by several APIs.
 func printRoutes(w io.Writer, routes []gateway.Route, ws []websocket.Route, addr string) {
+	// A stage name several APIs of one protocol share needs the Host form
+	// (HTTP APIs' $default stages included); so does an HTTP API's named
+	// stage that a REST API also has (the REST API takes the path).
 	apisByStage := map[string]map[string]bool{}
-	for _, r := range routes {
-		if apisByStage[r.Stage] == nil {
-			apisByStage[r.Stage] = map[string]bool{}
+	key := func(r gateway.Route) string {
+		if r.HTTPAPI {
+			return "http|" + r.Stage
 		}
-		apisByStage[r.Stage][r.APIID] = true
+		return r.Stage
+	}
+	for _, r := range routes {
+		if apisByStage[key(r)] == nil {
+			apisByStage[key(r)] = map[string]bool{}
+		}
+		apisByStage[key(r)][r.APIID] = true
 	}
 	_, port, _ := net.SplitHostPort(addr)
 	for _, r := range routes {
 		base := "http://" + addr
-		if len(apisByStage[r.Stage]) > 1 {
+		if len(apisByStage[key(r)]) > 1 || r.HTTPAPI && apisByStage[r.Stage] != nil {
 			base = "http://" + r.APIID + ".execute-api.localhost:" + port
 		}
-		fmt.Fprintf(w, "%-7s %s/%s%s -> %s\n", r.Method, base, r.Stage, r.Path, r.Target)
+		if !r.HTTPAPI {
+			fmt.Fprintf(w, "%-7s %s/%s%s -> %s\n", r.Method, base, r.Stage, r.Path, r.Target)
+			continue
+		}
+		// An HTTP API: $default is served at the root; the $default route
+		// takes what no other route does.
+		if r.Stage != "$default" {
+			base += "/" + r.Stage
+		}
+		path := r.Path
+		if path == "$default" {
+			path = "/* ($default route)"
+		}
+		fmt.Fprintf(w, "%-7s %s%s -> %s\n", r.Method, base, path, r.Target)
 	}
 	for _, r := range ws {
 		base := "ws://" + addr

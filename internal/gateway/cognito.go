@@ -30,7 +30,7 @@ func cognitoStage(pools map[string]*cognito.Verifier) func(m *method) func(Handl
 		scopes := m.model.AuthorizationScopes
 		header := a.IdentityHeader
 		validation := a.IdentityValidation
-		cache := &tokenCache{m: map[string]tokenEntry{}}
+		cache := &tokenCache[map[string]any]{m: map[string]tokenEntry[map[string]any]{}}
 		return func(next Handler) Handler {
 			return func(c *Call) *Error {
 				raw := peekCaseInsensitive(&c.ctx.Request.Header, header)
@@ -76,29 +76,31 @@ const tokenCacheTTL = time.Minute
 
 const maxCachedTokens = 10000
 
-// tokenCache holds one method's verified tokens: the authorizer value its
-// requests carry, until the token's exp or the entry's TTL.
-type tokenCache struct {
+// tokenCache holds one method's (or HTTP API route's) verified tokens: the
+// authorizer value its requests carry, until the token's exp or the
+// entry's TTL.
+type tokenCache[T any] struct {
 	mu sync.RWMutex
-	m  map[string]tokenEntry
+	m  map[string]tokenEntry[T]
 }
 
-type tokenEntry struct {
-	auth    map[string]any // read-only once cached
+type tokenEntry[T any] struct {
+	auth    T // read-only once cached
 	expires time.Time
 }
 
-func (tc *tokenCache) get(raw []byte) (map[string]any, bool) {
+func (tc *tokenCache[T]) get(raw []byte) (T, bool) {
 	tc.mu.RLock()
 	e, ok := tc.m[string(raw)] // no allocation for the lookup
 	tc.mu.RUnlock()
 	if !ok || !time.Now().Before(e.expires) {
-		return nil, false
+		var zero T
+		return zero, false
 	}
 	return e.auth, true
 }
 
-func (tc *tokenCache) put(raw string, auth map[string]any, claims map[string]any) {
+func (tc *tokenCache[T]) put(raw string, auth T, claims map[string]any) {
 	expires := time.Now().Add(tokenCacheTTL)
 	if exp, ok := claimTime(claims["exp"]); ok && exp.Before(expires) {
 		expires = exp
@@ -113,7 +115,7 @@ func (tc *tokenCache) put(raw string, auth map[string]any, claims map[string]any
 			}
 		}
 	}
-	tc.m[raw] = tokenEntry{auth: auth, expires: expires}
+	tc.m[raw] = tokenEntry[T]{auth: auth, expires: expires}
 }
 
 // claimTime reads a NumericDate claim (seconds since the epoch).

@@ -18,6 +18,11 @@ type table struct {
 	apis    map[string]*api   // by API id
 	byStage map[string][]*api // stage name -> APIs that have it
 	routes  []Route           // for start-up output
+	// HTTP APIs (httpapi.go): by API id; by named stage; those with a
+	// $default stage.
+	httpAPIs    map[string]*httpAPI
+	httpByStage map[string][]*httpAPI
+	httpDefault []*httpAPI
 }
 
 type api struct {
@@ -73,9 +78,20 @@ func (e *compileError) Error() string { return e.property + ": " + e.msg }
 // Route is one line of the route table printed at start-up.
 type Route struct {
 	APIID, Stage, Method, Path, Target string
+	// HTTPAPI: an HTTP API's route (Path "$default" for the $default
+	// route; the $default stage is served at the root).
+	HTTPAPI bool
 }
 
 func (r Route) String() string {
+	switch {
+	case r.HTTPAPI && r.Stage == "$default" && r.Path == "$default":
+		return fmt.Sprintf("%-7s /* ($default route) -> %s", r.Method, r.Target)
+	case r.HTTPAPI && r.Stage == "$default":
+		return fmt.Sprintf("%-7s %s -> %s", r.Method, r.Path, r.Target)
+	case r.HTTPAPI && r.Path == "$default":
+		return fmt.Sprintf("%-7s /%s/* ($default route) -> %s", r.Method, r.Stage, r.Target)
+	}
 	return fmt.Sprintf("%-7s /%s%s -> %s", r.Method, r.Stage, r.Path, r.Target)
 }
 
@@ -89,7 +105,7 @@ func (r *resource) lookup(m string) *method {
 }
 
 func compile(m *model.Model, gen *Generation) (*table, error) {
-	t := &table{apis: map[string]*api{}, byStage: map[string][]*api{}}
+	t := &table{apis: map[string]*api{}, byStage: map[string][]*api{}, httpAPIs: map[string]*httpAPI{}, httpByStage: map[string][]*httpAPI{}}
 	var errs template.ErrorList
 	var methods []*method
 	// An element from a snippet that AWS::Include inserted names that file.
@@ -152,6 +168,7 @@ func compile(m *model.Model, gen *Generation) (*table, error) {
 		}
 		t.apis[a.id] = a
 	}
+	httpRoutes := compileHTTPAPIs(m, gen, t, &errs)
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -163,6 +180,10 @@ func compile(m *model.Model, gen *Generation) (*table, error) {
 	stages := methodStages(gen)
 	for _, me := range methods {
 		me.chain = buildChain(me, stages)
+	}
+	hstages := httpRouteStages(gen)
+	for _, rt := range httpRoutes {
+		rt.chain = buildHTTPChain(rt, hstages)
 	}
 	return t, nil
 }

@@ -64,7 +64,7 @@ func TestAuthResult(t *testing.T) {
 }
 
 func TestTokenCache(t *testing.T) {
-	tc := &tokenCache{m: map[string]tokenEntry{}}
+	tc := &tokenCache[map[string]any]{m: map[string]tokenEntry[map[string]any]{}}
 	auth := map[string]any{"claims": map[string]string{"sub": "u"}}
 	now := time.Now()
 	tc.put("fresh", auth, map[string]any{"exp": json.Number(strconv.FormatInt(now.Add(time.Hour).Unix(), 10))})

@@ -16,6 +16,7 @@ import (
 	"github.com/apigw/apigw/internal/auth/sigv4"
 	"github.com/apigw/apigw/internal/cache"
 	"github.com/apigw/apigw/internal/lambda"
+	"github.com/apigw/apigw/internal/lambdaproxy"
 	"github.com/apigw/apigw/internal/memtrim"
 	"github.com/apigw/apigw/internal/model"
 	"github.com/apigw/apigw/internal/router"
@@ -53,6 +54,10 @@ type Deps struct {
 	// UserPools verify the tokens of COGNITO_USER_POOLS methods, by pool
 	// id; a pool without one refuses every token.
 	UserPools map[string]*cognito.Verifier
+	// JWT gives an HTTP API JWT authorizer its verifier (cmd: the local
+	// user-pool issuer when Issuer names a pool of the template, else the
+	// issuer's keys by OIDC discovery); nil refuses every token.
+	JWT func(a *model.HTTPAuthorizer) (JWTVerifier, error)
 	// Caches hold the stage caches across generations; nil: no stage is
 	// cached. CacheControl says who may invalidate entries.
 	Caches       *cache.Stages
@@ -269,4 +274,11 @@ type Call struct {
 	rawQuery   string
 	params     router.Params
 	scratch    []byte // reused between calls: the cache key
+	// HTTP APIs (httpapi.go): httpAPI once the call is an HTTP API's (its
+	// errors are HTTP API errors); its stage and route; what its
+	// authorizer found (requestContext.authorizer).
+	httpAPI bool
+	hstage  *httpStage
+	hroute  *httpRoute
+	v2auth  *lambdaproxy.V2Authorizer
 }

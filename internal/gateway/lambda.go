@@ -235,7 +235,9 @@ func acceptsBinary(types []string, accept []byte) bool {
 }
 
 // port is the data-plane listener's port, for X-Forwarded-Port.
-func (a *api) port(ctx *fasthttp.RequestCtx) string {
+func (a *api) port(ctx *fasthttp.RequestCtx) string { return listenerPort(ctx) }
+
+func listenerPort(ctx *fasthttp.RequestCtx) string {
 	if addr, ok := ctx.LocalAddr().(*net.TCPAddr); ok {
 		return strconv.Itoa(addr.Port)
 	}

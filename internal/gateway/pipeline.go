@@ -18,6 +18,7 @@ import (
 //	decompression    compress.go: a body's Content-Encoding gzip/deflate decoded (every API), 415, 413
 //	API and stage    selectStage: Host {apiId}.execute-api.localhost, else the stage name
 //	route            route: resource tree lookup, method (ANY), method ARN limit
+//	                 (an HTTP API's stage goes to serveHTTPAPI: httpapi.go has its own order)
 //	--- per method: the chain compiled by buildChain, methodStages in order ---
 //	authorizer       iam.go: AWS_IAM (SigV4); cognito.go: COGNITO_USER_POOLS; custom.go: Lambda (TOKEN, REQUEST)
 //	resource policy  resourcepolicy.go: the API's Policy, with the caller the authorizer found
@@ -101,7 +102,11 @@ func (g *Gateway) Handle(ctx *fasthttp.RequestCtx) {
 		if e.Cause != nil && catalogue[e.Type].Is5xx {
 			g.logger.Warn("request failed", "requestId", c.requestID, "error", e.Error())
 		}
-		writeError(ctx, c.stage, e)
+		if c.httpAPI {
+			writeHTTPAPIError(ctx, e)
+		} else {
+			writeError(ctx, c.stage, e)
+		}
 	} else if st := c.stage; st != nil && st.api.minCompress >= 0 {
 		compressResponse(ctx, st.api.minCompress)
 	}
@@ -146,6 +151,9 @@ func (gen *Generation) serve(c *Call) *Error {
 	}
 	if e := gen.selectStage(c); e != nil {
 		return e
+	}
+	if c.hstage != nil {
+		return serveHTTPAPI(c)
 	}
 	if e := route(c); e != nil {
 		return e
@@ -213,10 +221,23 @@ func (gen *Generation) selectStage(c *Call) *Error {
 	var st *stage
 	if a := apiFromHost(t, ctx.Host()); a != nil {
 		st = a.stages[stageName]
+	} else if ha := httpAPIFromHost(t, ctx.Host()); ha != nil {
+		return selectHTTPStage(c, ha, trimmed, stageName, rest)
 	} else if hostNamesAPI(ctx.Host()) {
 		return errMissingToken
 	} else if apis := t.byStage[stageName]; len(apis) == 1 {
 		st = apis[0].stages[stageName]
+	} else if len(apis) == 0 && len(t.httpAPIs) > 0 {
+		// Not a REST API's stage: an HTTP API's named stage, else the
+		// one $default stage (CONTRACT.md). A template of HTTP APIs only
+		// answers what none takes as they do.
+		if ha := t.httpAPIForPath(stageName); ha != nil {
+			return selectHTTPStage(c, ha, trimmed, stageName, rest)
+		}
+		if len(t.apis) == 0 {
+			enterHTTPAPI(c)
+			return errHTTPNotFound
+		}
 	}
 	if st == nil {
 		return errMissingToken

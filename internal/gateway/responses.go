@@ -132,6 +132,9 @@ type Error struct {
 	// Validation is $context.error.validationErrorString: what a request
 	// validator found (validation.go).
 	Validation string
+	// wwwAuthenticate is an HTTP API JWT authorizer's www-authenticate
+	// header value.
+	wwwAuthenticate string
 }
 
 func (e *Error) Error() string {

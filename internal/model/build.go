@@ -57,15 +57,8 @@ func Build(tpl *template.Template, opts Options) (*Model, error) {
 			}
 			return len(rank)
 		}
-		// HTTP APIs' refusals (HTTPRefusal) last: every real problem first.
-		refusal := func(e *template.Error) int {
-			if strings.HasPrefix(e.Msg, HTTPRefusal) {
-				return 1
-			}
-			return 0
-		}
 		slices.SortStableFunc(errs, func(x, y *template.Error) int {
-			return cmp.Or(refusal(x)-refusal(y), fileRank(x.File)-fileRank(y.File), x.Line-y.Line, x.Col-y.Col)
+			return cmp.Or(fileRank(x.File)-fileRank(y.File), x.Line-y.Line, x.Col-y.Col)
 		})
 		return nil, errs
 	}

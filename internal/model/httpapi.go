@@ -5,8 +5,11 @@ import "time"
 // HTTPAPI is an AWS::ApiGatewayV2::Api with ProtocolType HTTP (API kind
 // HTTP): routes by method and path ("GET /items/{id}", "$default"), each
 // with its integration and authorization, served on stages ($default at
-// the root, named ones under /{stage}). apigw decodes and checks HTTP APIs;
-// it does not serve them yet (Validate says so, once per API).
+// the root, named ones under /{stage}). The gateway serves them
+// (internal/gateway/httpapi.go). The routes, integrations and authorizers
+// come from AWS::ApiGatewayV2 resources, or from the API's OpenAPI
+// definition (Body, BodyS3Location: httpopenapi.go), whose elements carry
+// the API's logical ID and whose Props locate them in the definition.
 type HTTPAPI struct {
 	ID        string // the logical ID in lower case, as REST APIs' (CONTRACT.md)
 	LogicalID string
@@ -18,7 +21,8 @@ type HTTPAPI struct {
 	// ("" or its only value, "${request.method} ${request.path}").
 	Description    string
 	RouteSelection string
-	// Cors is CorsConfiguration, nil when the API has none.
+	// Cors is CorsConfiguration (else the definition's
+	// x-amazon-apigateway-cors), nil when the API has none.
 	Cors *CorsConfiguration
 	// DisableExecuteAPIEndpoint as declared (noted: apigw serves the API at
 	// its own address all the same).
@@ -26,8 +30,10 @@ type HTTPAPI struct {
 	// QuickCreate: the API's Target made a route (RouteKey, "$default" when
 	// unset), its integration and an auto-deployed $default stage, as API
 	// Gateway's quick create does; they are in Routes, Integrations and
-	// Stages with the API's logical ID. CredentialsArn is quick create's
-	// (noted, not used).
+	// Stages with the API's logical ID, as an
+	// AWS::ApiGatewayV2::ApiGatewayManagedOverrides leaves them (its
+	// overridden properties located at it). CredentialsArn is quick
+	// create's (noted, not used).
 	QuickCreate    bool
 	CredentialsArn string
 	// Routes by route key; RouteList is every route in declaration order,

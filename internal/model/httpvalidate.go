@@ -10,12 +10,7 @@ import (
 	"time"
 
 	"github.com/apigw/apigw/internal/funcref"
-	"github.com/apigw/apigw/internal/template"
 )
-
-// HTTPRefusal is the error of every HTTP API: apigw decodes and checks
-// them, and does not serve them yet (fail closed: never half).
-const HTTPRefusal = "HTTP APIs (API kind HTTP) are decoded and checked, and served in a later version of apigw"
 
 // httpRouteMethods are the methods of HTTP API route keys.
 var httpRouteMethods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"}
@@ -45,36 +40,46 @@ func ParseHTTPRouteKey(key string) (method, path string, err error) {
 		}
 		return "", "", fmt.Errorf("%q: %q is not a route method (%s)", key, method, strings.Join(httpRouteMethods, ", "))
 	}
+	if err := checkHTTPPath(path); err != nil {
+		return "", "", fmt.Errorf("%q: %v", key, err)
+	}
+	return method, path, nil
+}
+
+// checkHTTPPath checks the path of an HTTP API route key (an OpenAPI
+// body's paths too): it starts with /, and its segments are text or
+// {param}, a greedy {name+} last.
+func checkHTTPPath(path string) error {
 	if !strings.HasPrefix(path, "/") {
-		return "", "", fmt.Errorf("%q: the path must start with /", key)
+		return fmt.Errorf("the path must start with /")
 	}
 	if path == "/" {
-		return method, path, nil
+		return nil
 	}
 	segs := strings.Split(path[1:], "/")
 	seen := map[string]bool{}
 	for i, seg := range segs {
 		if seg == "" {
-			return "", "", fmt.Errorf("%q: the path has an empty segment", key)
+			return fmt.Errorf("the path has an empty segment")
 		}
 		if m := httpParamRe.FindStringSubmatch(seg); m != nil {
 			if m[2] == "+" && i != len(segs)-1 {
-				return "", "", fmt.Errorf("%q: the greedy path variable %s must be the last segment", key, seg)
+				return fmt.Errorf("the greedy path variable %s must be the last segment", seg)
 			}
 			if seen[m[1]] {
-				return "", "", fmt.Errorf("%q: path variable {%s} appears twice", key, m[1])
+				return fmt.Errorf("path variable {%s} appears twice", m[1])
 			}
 			seen[m[1]] = true
 			continue
 		}
 		if strings.ContainsAny(seg, "{}") {
-			return "", "", fmt.Errorf("%q: %q: a path variable is a whole segment, {name} or {name+}", key, seg)
+			return fmt.Errorf("%q: a path variable is a whole segment, {name} or {name+}", seg)
 		}
 		if !httpStaticSegRe.MatchString(seg) {
-			return "", "", fmt.Errorf("%q: %q holds characters a path segment may not", key, seg)
+			return fmt.Errorf("%q holds characters a path segment may not", seg)
 		}
 	}
-	return method, path, nil
+	return nil
 }
 
 // ParseHTTPMappingKey reads a parameter mapping key of an HTTP API
@@ -111,11 +116,13 @@ func ParseHTTPMappingKey(key string, response bool) (op, target, name string, er
 
 // reservedHTTPHeader reports the headers HTTP API parameter mappings may
 // not change.
+// Source: AWS, Transforming API requests and responses (HTTP APIs), "Reserved headers".
 func reservedHTTPHeader(name string) bool {
 	n := strings.ToLower(name)
 	switch n {
-	case "connection", "content-length", "forwarded", "keep-alive", "proxy-authenticate", "proxy-authorization",
-		"te", "trailers", "transfer-encoding", "upgrade", "via", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto":
+	case "authorization", "connection", "content-encoding", "content-length", "content-location", "forwarded", "keep-alive", "origin",
+		"proxy-authenticate", "proxy-authorization", "te", "trailers", "transfer-encoding", "upgrade", "via",
+		"x-forwarded-for", "x-forwarded-host", "x-forwarded-proto":
 		return true
 	}
 	return strings.HasPrefix(n, "x-amz-") || strings.HasPrefix(n, "x-amzn-") || strings.HasPrefix(n, "apigw-") || strings.HasPrefix(n, "access-control-")
@@ -127,17 +134,6 @@ func (v *validator) httpAPIs() {
 	for _, api := range v.m.HTTPAPIs {
 		v.httpAPI(api)
 	}
-}
-
-// httpRefusals are the refusals of the HTTP APIs, once per API: validate
-// puts them after every other error.
-func (v *validator) httpRefusals() template.ErrorList {
-	var out template.ErrorList
-	for _, api := range v.m.HTTPAPIs {
-		out = append(out, &template.Error{File: cmpOr(api.File, v.m.File), Line: api.Line, Col: api.Col, LogicalID: api.LogicalID,
-			Msg: fmt.Sprintf("%s: %s is not served", HTTPRefusal, api.LogicalID)})
-	}
-	return out
 }
 
 func (v *validator) httpAPI(api *HTTPAPI) {
@@ -152,9 +148,11 @@ func (v *validator) httpAPI(api *HTTPAPI) {
 				fail(fmt.Sprintf("CorsConfiguration.AllowMethods[%d]", i), "%q is not an HTTP method (or *)", m)
 			}
 		}
+		// Source: API Gateway's own 400, "allow-credentials is not supported if 'allow-origin' is *" (aws/aws-cdk#9076).
 		if c.AllowCredentials && slices.Contains(c.AllowOrigins, "*") {
 			fail("CorsConfiguration.AllowCredentials", "AllowCredentials cannot be true when AllowOrigins holds *: name the origins")
 		}
+		// Source: the API Gateway V2 API model, Cors.MaxAge is IntegerWithLengthBetweenMinus1And86400.
 		if c.MaxAge != nil && (*c.MaxAge < -1 || *c.MaxAge > 86400) {
 			fail("CorsConfiguration.MaxAge", "must be from -1 to 86400 seconds, not %d", *c.MaxAge)
 		}
@@ -162,10 +160,14 @@ func (v *validator) httpAPI(api *HTTPAPI) {
 	routes := api.httpRouteList()
 	_, body := api.Props["Body"]
 	_, s3 := api.Props["BodyS3Location"]
-	if len(routes) == 0 && !body && !s3 {
+	switch {
+	case len(routes) > 0:
+	case body || s3:
+		fail("", "the OpenAPI definition has no operations under paths, so API Gateway has nothing to serve")
+	default:
 		fail("", "the API has no routes, so API Gateway has nothing to serve: add AWS::ApiGatewayV2::Routes (GET /items, $default, ...) or a Target (quick create)")
 	}
-	if len(api.Stages) == 0 && !body && !s3 {
+	if len(api.Stages) == 0 {
 		fail("", "the API has no stage, so nothing can be served: add an AWS::ApiGatewayV2::Stage ($default with AutoDeploy: true, say)")
 	}
 	v.httpStages(api, routes)
@@ -306,7 +308,7 @@ func (v *validator) httpIntegration(api *HTTPAPI, in *HTTPIntegration) {
 		if in.URI == "" {
 			fail("IntegrationUri", "required for HTTP_PROXY integrations")
 		} else if err != nil || (u.Scheme != "http" && u.Scheme != "https" && !strings.HasPrefix(in.URI, "${stageVariables.")) {
-			if in.LogicalID == api.LogicalID {
+			if in.ID == QuickCreateIntegrationID(api.LogicalID) {
 				fail("IntegrationUri", "%q is neither a Lambda function ARN nor an http:// or https:// URL", in.URI)
 			} else {
 				fail("IntegrationUri", "%q is not an http:// or https:// URL", in.URI)
@@ -322,9 +324,13 @@ func (v *validator) httpIntegration(api *HTTPAPI, in *HTTPIntegration) {
 		fail("IntegrationType", "%q is not an integration type of HTTP APIs (AWS_PROXY, HTTP_PROXY)", in.Type)
 	}
 	for _, m := range in.RequestParameters {
+		if in.Subtype != "" {
+			break // the AWS service's parameters (QueueUrl, ...), refused with the subtype
+		}
 		v.httpMapping(fail, "RequestParameters."+m.Key, m, false)
 	}
 	for _, code := range sortedKeys(in.ResponseParameters) {
+		// Source: AWS API reference, CreateIntegration responseParameters: "The selection key must be a valid HTTP status code within the range of 200-599".
 		if n, err := strconv.Atoi(code); err != nil || n < 200 || n > 599 || strconv.Itoa(n) != code {
 			fail("ResponseParameters."+code, "%q is not a status code from 200 to 599", code)
 			continue

@@ -69,7 +69,7 @@ const (
 )
 
 // Supported reports whether apigw serves APIs of the kind.
-func (k APIKind) Supported() bool { return k == KindREST || k == KindWebSocket }
+func (k APIKind) Supported() bool { return k == KindREST || k == KindWebSocket || k == KindHTTP }
 
 // RestAPI is one API; its Kind says which (REST for
 // AWS::ApiGateway::RestApi, the only kind decoded and served yet). The

@@ -195,8 +195,7 @@ func TestBuildErrors(t *testing.T) {
   Route:
     Type: AWS::ApiGatewayV2::Route
     Properties: {ApiId: !Ref Http, RouteKey: GET /x, Target: nope}
-`, []string{"t.yaml:22:54: Route.Properties.Target: \"nope\" must be integrations/ID",
-			"t.yaml:17:3: Http: HTTP APIs (API kind HTTP) are decoded and checked, and served in a later version of apigw: Http is not served"}},
+`, []string{"t.yaml:22:54: Route.Properties.Target: \"nope\" must be integrations/ID"}},
 		{"websocket without routes and stages", head + `  Ws:
     Type: AWS::ApiGatewayV2::Api
     Properties: {Name: ws, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}
@@ -288,12 +287,7 @@ func TestGolden(t *testing.T) {
 			}
 			var got string
 			m, err := build(t, filepath.Base(f), string(src), Options{Functions: map[string]FunctionOverride{"Remote": {Endpoint: "http://127.0.0.1:9"}}})
-			var list template.ErrorList
-			if errors.As(err, &list) && onlyHTTPRefusals(list) {
-				// HTTP APIs are decoded and checked, and refused: dump
-				// the decoded model, then the refusals.
-				got = dump(decodeOnly(t, filepath.Base(f), string(src))) + "refused:\n" + err.Error() + "\n"
-			} else if err != nil {
+			if err != nil {
 				got = "error:\n" + err.Error() + "\n"
 			} else {
 				got = dump(m)

@@ -25,6 +25,8 @@ import (
 // property in the body by its OpenAPI path, so Validate's messages name
 // "Properties.Body.paths./users/{id}.get.x-amazon-apigateway-integration.uri"
 // and its line. Elements made from a body have the API's logical ID.
+// HTTP APIs' bodies are read the same way (readBody) and decoded by
+// httpopenapi.go into the HTTP API kind.
 
 // oaDoc is one body being decoded.
 type oaDoc struct {
@@ -64,73 +66,7 @@ var oaMethods = map[string]string{"get": "GET", "put": "PUT", "post": "POST", "d
 func (b *builder) openAPIDoc(r *template.Resource, props Props, p *cfnRestAPI) *oaDoc {
 	at := func(name string) Prop { return props.At(name, rpos(r)) }
 	o := &oaDoc{b: b, r: r, res: map[string]*Resource{}, schemes: map[string]*oaScheme{}, validators: map[string]*RequestValidator{}, models: map[string]bool{}}
-	switch {
-	case p.Body != nil && p.BodyS3Location != nil:
-		b.errAt(r, at("BodyS3Location"), "give Body or BodyS3Location, not both")
-		return nil
-	case p.Body != nil:
-		o.at = at("Body")
-		switch v := p.Body; v.Kind {
-		case template.Map:
-			o.root = v
-		case template.String:
-			// A JSON or YAML document in a string: its lines are counted
-			// from the string's (a block scalar's start on the next line).
-			line := func(l, _ int) (int, int) {
-				if v.Line == 0 {
-					return 0, 0
-				}
-				if strings.Contains(strings.TrimSpace(v.Str), "\n") {
-					return v.Line + l, 0
-				}
-				return v.Line, v.Col
-			}
-			root, err := yamlValue([]byte(v.Str), v.File, line)
-			if err != nil {
-				b.errAt(r, o.at, "the body is not a JSON or YAML document: %v", err)
-				return nil
-			}
-			o.root = root
-		default:
-			b.errAt(r, o.at, "expected an OpenAPI document (a map, or a JSON or YAML string), got a %s", v.Kind)
-			return nil
-		}
-	default:
-		o.at = at("BodyS3Location")
-		v := p.BodyS3Location
-		if v.Kind != template.String {
-			hint := "./openapi.yaml"
-			if k := v.Get("Key"); k != nil && k.IsScalar() {
-				hint = "./" + filepath.Base(k.Str)
-				if bk := v.Get("Bucket"); bk != nil && bk.IsScalar() {
-					hint = fmt.Sprintf("%s (aws s3 cp s3://%s/%s %s)", hint, bk.Str, k.Str, hint)
-				}
-			}
-			b.errAt(r, o.at, "apigw reads local files only: download the document and give its path relative to the template, BodyS3Location: %s", hint)
-			return nil
-		}
-		file, ok := o.bodyFile(v)
-		if !ok {
-			return nil
-		}
-		data, err := inputfile.Read(file, inputfile.MaxSize)
-		if err != nil {
-			b.errAt(r, o.at, "BodyS3Location %s: cannot read %s: %v", v.Str, file, err)
-			return nil
-		}
-		if !slices.Contains(b.tpl.Includes, file) && file != b.tpl.File {
-			b.tpl.Includes = append(b.tpl.Includes, file) // watched with the template
-		}
-		root, err := yamlValue(data, file, func(l, c int) (int, int) { return l, c })
-		if err != nil {
-			b.errs = append(b.errs, &template.Error{File: file, LogicalID: r.LogicalID, Property: "BodyS3Location", Msg: fmt.Sprintf("not a JSON or YAML document: %v", err)})
-			return nil
-		}
-		o.root = root
-		o.at = Prop{Path: "BodyS3Location", Pos: Pos{Line: 1, Col: 1, File: file}}
-	}
-	if o.root.Kind != template.Map {
-		b.errAt(r, o.at, "expected an OpenAPI document (a map), got a %s", o.root.Kind)
+	if !o.readBody(props, p.Body, p.BodyS3Location) {
 		return nil
 	}
 	sw, oa := o.root.Get("swagger"), o.root.Get("openapi")
@@ -205,6 +141,83 @@ func (b *builder) openAPIDoc(r *template.Resource, props Props, p *cfnRestAPI) *
 		}
 	}
 	return o
+}
+
+// readBody reads an API's Body or BodyS3Location (a local file) into
+// o.root, o.at locating the document; false after reporting why it cannot
+// be read. REST and HTTP APIs' bodies are read alike.
+func (o *oaDoc) readBody(props Props, body, s3 *template.Value) bool {
+	at := func(name string) Prop { return props.At(name, rpos(o.r)) }
+	switch {
+	case body != nil && s3 != nil:
+		o.b.errAt(o.r, at("BodyS3Location"), "give Body or BodyS3Location, not both")
+		return false
+	case body != nil:
+		o.at = at("Body")
+		switch v := body; v.Kind {
+		case template.Map:
+			o.root = v
+		case template.String:
+			// A JSON or YAML document in a string: its lines are counted
+			// from the string's (a block scalar's start on the next line).
+			line := func(l, _ int) (int, int) {
+				if v.Line == 0 {
+					return 0, 0
+				}
+				if strings.Contains(strings.TrimSpace(v.Str), "\n") {
+					return v.Line + l, 0
+				}
+				return v.Line, v.Col
+			}
+			root, err := yamlValue([]byte(v.Str), v.File, line)
+			if err != nil {
+				o.b.errAt(o.r, o.at, "the body is not a JSON or YAML document: %v", err)
+				return false
+			}
+			o.root = root
+		default:
+			o.b.errAt(o.r, o.at, "expected an OpenAPI document (a map, or a JSON or YAML string), got a %s", v.Kind)
+			return false
+		}
+	default:
+		o.at = at("BodyS3Location")
+		v := s3
+		if v.Kind != template.String {
+			hint := "./openapi.yaml"
+			if k := v.Get("Key"); k != nil && k.IsScalar() {
+				hint = "./" + filepath.Base(k.Str)
+				if bk := v.Get("Bucket"); bk != nil && bk.IsScalar() {
+					hint = fmt.Sprintf("%s (aws s3 cp s3://%s/%s %s)", hint, bk.Str, k.Str, hint)
+				}
+			}
+			o.b.errAt(o.r, o.at, "apigw reads local files only: download the document and give its path relative to the template, BodyS3Location: %s", hint)
+			return false
+		}
+		file, ok := o.bodyFile(v)
+		if !ok {
+			return false
+		}
+		data, err := inputfile.Read(file, inputfile.MaxSize)
+		if err != nil {
+			o.b.errAt(o.r, o.at, "BodyS3Location %s: cannot read %s: %v", v.Str, file, err)
+			return false
+		}
+		if !slices.Contains(o.b.tpl.Includes, file) && file != o.b.tpl.File {
+			o.b.tpl.Includes = append(o.b.tpl.Includes, file) // watched with the template
+		}
+		root, err := yamlValue(data, file, func(l, c int) (int, int) { return l, c })
+		if err != nil {
+			o.b.errs = append(o.b.errs, &template.Error{File: file, LogicalID: o.r.LogicalID, Property: "BodyS3Location", Msg: fmt.Sprintf("not a JSON or YAML document: %v", err)})
+			return false
+		}
+		o.root = root
+		o.at = Prop{Path: "BodyS3Location", Pos: Pos{Line: 1, Col: 1, File: file}}
+	}
+	if o.root.Kind != template.Map {
+		o.errAt(o.at, "expected an OpenAPI document (a map), got a %s", o.root.Kind)
+		return false
+	}
+	return true
 }
 
 // bodyFile is the local file a BodyS3Location string names, relative to

@@ -252,9 +252,10 @@ func Types() map[string]template.TypeSpec {
 // apigw does not implement yet; a template that has them is refused with a
 // message saying so.
 var unsupportedServing = []string{
-	// AWS::ApiGatewayV2::Api and the types of its WebSocket APIs are
-	// decoded (wsbuild.go, httpbuild.go); HTTP APIs are checked, then refused.
-	"AWS::ApiGatewayV2::VpcLink", "AWS::ApiGatewayV2::ApiGatewayManagedOverrides",
+	// AWS::ApiGatewayV2::Api and the types of its WebSocket and HTTP APIs
+	// are decoded (wsbuild.go, httpbuild.go), ApiGatewayManagedOverrides
+	// included.
+	"AWS::ApiGatewayV2::VpcLink",
 	"AWS::ApiGateway::VpcLink",
 	"AWS::Lambda::Url", "AWS::Lambda::Alias",
 }

@@ -56,8 +56,7 @@ func validate(m *Model) template.ErrorList {
 	v.usage()
 	v.authorizers()
 	v.gatewayResponses()
-	// Every real problem first, then the refusal of each HTTP API.
-	return append(v.errs, v.httpRefusals()...)
+	return v.errs
 }
 
 // errAt reports a problem with the property name of an element declared
@@ -79,6 +78,9 @@ func (v *validator) api(api *RestAPI) {
 		return
 	case !api.Kind.Supported():
 		v.errAt(api.LogicalID, api.Props, pos, "", "%s APIs are not supported yet", api.Kind)
+		return
+	case api.Kind == KindHTTP:
+		v.errAt(api.LogicalID, api.Props, pos, "", "an HTTP API is not a REST API: the model holds it in HTTPAPIs")
 		return
 	case api.Kind != KindREST:
 		v.errAt(api.LogicalID, api.Props, pos, "", "a %s API is not a REST API: the model holds it in WebSocketAPIs", api.Kind)

@@ -306,7 +306,7 @@ func TestValidateBuiltModel(t *testing.T) {
 	}
 
 	api.Kind = KindHTTP
-	if err := Validate(m); err == nil || !strings.Contains(err.Error(), "api.json:1:1: openapi: HTTP APIs are not supported yet") {
+	if err := Validate(m); err == nil || !strings.Contains(err.Error(), "api.json:1:1: openapi: an HTTP API is not a REST API: the model holds it in HTTPAPIs") {
 		t.Errorf("HTTP API: %v", err)
 	}
 	api.Kind = KindWebSocket

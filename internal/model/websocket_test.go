@@ -78,7 +78,7 @@ func TestWebSocketErrors(t *testing.T) {
 		{name: "bad ProtocolType", src: strings.Replace(wsHead, "ProtocolType: WEBSOCKET", "ProtocolType: websocket", 1),
 			line: 6, marker: "ProtocolType", want: `Ws.Properties.ProtocolType: must be WEBSOCKET or HTTP, not "websocket"`},
 		{name: "HTTP API from an OpenAPI body", src: wsHead + "  Http:\n    Type: AWS::ApiGatewayV2::Api\n    Properties:\n      Body: {openapi: 3.0.1}\n",
-			line: 36, marker: "Body", want: "Http.Properties.Body: an HTTP API's OpenAPI definition (Body) is not supported yet"},
+			line: 33, marker: "Http", want: "Http: the OpenAPI definition has no operations under paths"},
 		{name: "missing Name", src: strings.Replace(wsHead, "      Name: ws\n", "", 1),
 			line: 4, marker: "Properties", want: "Ws.Properties.Name: required property Name is missing"},
 		{name: "HTTP API property", src: strings.Replace(wsHead, "      Name: ws\n", "      Name: ws\n      CorsConfiguration: {AllowOrigins: ['*']}\n", 1),

@@ -49,6 +49,8 @@ func v2Types(t map[string]template.TypeSpec) {
 	t["AWS::ApiGatewayV2::RouteResponse"] = template.TypeSpec{Ref: idOf("v2routeresponse/", 6), GetAtt: attrs(attrFuncs{"RouteResponseId": idOf("v2routeresponse/", 6)})}
 	t["AWS::ApiGatewayV2::IntegrationResponse"] = template.TypeSpec{Ref: idOf("v2integrationresponse/", 6), GetAtt: attrs(attrFuncs{"IntegrationResponseId": idOf("v2integrationresponse/", 6)})}
 	t["AWS::ApiGatewayV2::Model"] = template.TypeSpec{Ref: idOf("v2model/", 6), GetAtt: attrs(attrFuncs{"ModelId": idOf("v2model/", 6)})}
+	// HTTP APIs' (httpbuild.go); its Ref is not documented: an id.
+	t[managedOverridesType] = template.TypeSpec{Ref: idOf(managedOverridesType+"/", 10), GetAtt: attrs(nil)}
 }
 
 // The CloudFormation property sets of the ApiGatewayV2 types (aws-reference
