@@ -47,6 +47,18 @@ Resources:
     Type: AWS::ApiGateway::Deployment
     DependsOn: [AnyProxy, Mock]
     Properties: {RestApiId: !Ref Api, StageName: prod}
+  Http:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: bench-http, ProtocolType: HTTP}
+  HttpProxy:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties: {ApiId: !Ref Http, IntegrationType: HTTP_PROXY, IntegrationMethod: ANY, PayloadFormatVersion: "1.0", IntegrationUri: !Sub '${Backend}/items/{proxy}'}
+  HttpRoute:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref Http, RouteKey: 'ANY /items/{proxy+}', Target: !Sub 'integrations/${HttpProxy}'}
+  HttpStage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties: {ApiId: !Ref Http, StageName: $default, AutoDeploy: true}
 `
 
 func benchGateway(b testing.TB, backend string) *Gateway {
@@ -105,6 +117,13 @@ func BenchmarkHTTPProxy(b *testing.B) {
 	benchServe(b, benchGateway(b, "http://"+ln.Addr().String()), "/prod/items/abc?x=1", 200)
 }
 
+// BenchmarkHTTPAPIProxy is BenchmarkHTTPProxy through an HTTP API route
+// (ANY /items/{proxy+} on the $default stage): the same backend call.
+func BenchmarkHTTPAPIProxy(b *testing.B) {
+	ln := benchBackend(b)
+	benchServe(b, benchGateway(b, "http://"+ln.Addr().String()), "/items/abc?x=1", 200)
+}
+
 // BenchmarkBackendDirect is the baseline: the same backend call without the gateway.
 func BenchmarkBackendDirect(b *testing.B) {
 	ln := benchBackend(b)
@@ -129,4 +148,9 @@ func BenchmarkMock(b *testing.B) {
 // BenchmarkNotFound measures the 403 Missing Authentication Token path.
 func BenchmarkNotFound(b *testing.B) {
 	benchServe(b, benchGateway(b, "http://127.0.0.1:9"), "/prod/nothing/here", 403)
+}
+
+// BenchmarkHTTPAPINotFound measures an HTTP API's 404 Not Found path.
+func BenchmarkHTTPAPINotFound(b *testing.B) {
+	benchServe(b, benchGateway(b, "http://127.0.0.1:9"), "/nothing/here", 404)
 }

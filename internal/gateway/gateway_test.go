@@ -156,8 +156,21 @@ func TestHostSelection(t *testing.T) {
 		{"restapi.execute-api.localhost:8080", true}, {"RestApi.Execute-Api.localhost", true},
 		{"other.execute-api.localhost", false}, {"127.0.0.1:8080", false}, {"[::1]:8080", false},
 	} {
-		if got := apiFromHost(tb, []byte(c.host)) != nil; got != c.want {
+		var buf [64]byte
+		id := hostAPIID([]byte(c.host), &buf)
+		if got := id != nil && tb.apis[string(id)] != nil; got != c.want {
 			t.Errorf("%s: %v", c.host, got)
 		}
+	}
+	long := strings.Repeat("A", 100)
+	var buf [64]byte
+	if id := hostAPIID([]byte(long+".execute-api.localhost"), &buf); string(id) != strings.ToLower(long) {
+		t.Errorf("a long id: %q", id)
+	}
+	if allocs := testing.AllocsPerRun(100, func() {
+		var buf [64]byte
+		hostAPIID([]byte("RestApi.execute-api.localhost:8080"), &buf)
+	}); allocs != 0 {
+		t.Errorf("hostAPIID allocates %v times", allocs)
 	}
 }

@@ -166,18 +166,6 @@ func firstRoute(r *httpResource) *httpRoute {
 	return best
 }
 
-// httpAPIFromHost finds the HTTP API a Host header names.
-func httpAPIFromHost(t *table, host []byte) *httpAPI {
-	if len(t.httpAPIs) == 0 {
-		return nil
-	}
-	h := hostWithoutPort(host)
-	if len(h) <= len(hostSuffix) || !strings.EqualFold(h[len(h)-len(hostSuffix):], hostSuffix) {
-		return nil
-	}
-	return t.httpAPIs[strings.ToLower(h[:len(h)-len(hostSuffix)])]
-}
-
 // httpAPIForPath picks the HTTP API of a request whose Host names no API
 // and whose first segment is no REST API's stage (CONTRACT.md): the one
 // HTTP API with a stage of that name, else the one with a $default stage.
@@ -211,9 +199,13 @@ func selectHTTPStage(c *Call, a *httpAPI, trimmed, stageName, rest string) *Erro
 	if st := a.stages[stageName]; st != nil && stageName != "" {
 		c.hstage = st
 		c.fullPath = c.rawPath
-		if r := strings.TrimLeft(rest, "/"); r == "" {
+		// Substrings of the request line unless there are slashes to fold.
+		switch r := strings.TrimLeft(rest, "/"); {
+		case r == "":
 			c.path = "/"
-		} else {
+		case len(rest) == len(r):
+			c.path = trimmed[len(stageName):]
+		default:
 			c.path = "/" + r
 		}
 		return nil
@@ -223,7 +215,11 @@ func selectHTTPStage(c *Call, a *httpAPI, trimmed, stageName, rest string) *Erro
 	}
 	c.hstage = a.defaultStage
 	c.fullPath = c.rawPath
-	c.path = "/" + trimmed
+	if len(c.rawPath)-len(trimmed) == 1 {
+		c.path = c.rawPath
+	} else {
+		c.path = "/" + trimmed
+	}
 	return nil
 }
 
@@ -231,13 +227,17 @@ func selectHTTPStage(c *Call, a *httpAPI, trimmed, stageName, rest string) *Erro
 // method (its own before ANY), else $default (AGW-DG:http-api-develop-routes).
 func routeHTTP(c *Call) *Error {
 	st := c.hstage
-	method := string(c.ctx.Method())
-	accept := httpAcceptFor[method]
+	method := c.ctx.Method()
+	accept := httpAcceptFor[string(method)]
 	if accept == nil {
 		accept = acceptAnyRoute
 	}
 	if res, found := st.tree.Lookup(c.path, accept, &c.params); found {
-		c.hroute = res.lookup(method)
+		if rt := res.routes[string(method)]; rt != nil {
+			c.hroute = rt
+		} else {
+			c.hroute = res.routes["ANY"]
+		}
 		return nil
 	}
 	if st.defaultRoute != nil {

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"strings"
 	"time"
 
@@ -219,11 +220,13 @@ func (gen *Generation) selectStage(c *Call) *Error {
 	trimmed := strings.TrimLeft(rawPath, "/")
 	stageName, rest, _ := strings.Cut(trimmed, "/")
 	var st *stage
-	if a := apiFromHost(t, ctx.Host()); a != nil {
+	var idBuf [64]byte
+	hostID := hostAPIID(ctx.Host(), &idBuf)
+	if a := t.apis[string(hostID)]; hostID != nil && a != nil {
 		st = a.stages[stageName]
-	} else if ha := httpAPIFromHost(t, ctx.Host()); ha != nil {
+	} else if ha := t.httpAPIs[string(hostID)]; hostID != nil && ha != nil {
 		return selectHTTPStage(c, ha, trimmed, stageName, rest)
-	} else if hostNamesAPI(ctx.Host()) {
+	} else if hostID != nil {
 		return errMissingToken
 	} else if apis := t.byStage[stageName]; len(apis) == 1 {
 		st = apis[0].stages[stageName]
@@ -284,24 +287,32 @@ func route(c *Call) *Error {
 	return nil
 }
 
-// apiFromHost finds the API a Host header names: {apiId}.execute-api.localhost[:port].
-func apiFromHost(t *table, host []byte) *api {
-	h := hostWithoutPort(host)
-	if len(h) <= len(hostSuffix) || !strings.EqualFold(h[len(h)-len(hostSuffix):], hostSuffix) {
+// hostAPIID is the API id a Host header names ({apiId}.execute-api.localhost,
+// a port allowed), lower-cased into buf; nil when it names none. It does
+// not allocate: every request asks.
+func hostAPIID(host []byte, buf *[64]byte) []byte {
+	h := host
+	if i := bytes.LastIndexByte(h, ':'); i >= 0 && !bytes.HasSuffix(h, []byte("]")) {
+		h = h[:i]
+	}
+	if len(h) <= len(hostSuffix) || !bytes.EqualFold(h[len(h)-len(hostSuffix):], []byte(hostSuffix)) {
 		return nil
 	}
-	return t.apis[strings.ToLower(h[:len(h)-len(hostSuffix)])]
+	id := h[:len(h)-len(hostSuffix)]
+	if len(id) > len(buf) {
+		return bytes.ToLower(id)
+	}
+	out := buf[:len(id)]
+	for i, c := range id {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
 }
 
 func hostNamesAPI(host []byte) bool {
-	h := hostWithoutPort(host)
-	return len(h) > len(hostSuffix) && strings.EqualFold(h[len(h)-len(hostSuffix):], hostSuffix)
-}
-
-func hostWithoutPort(host []byte) string {
-	h := string(host)
-	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.HasSuffix(h, "]") {
-		h = h[:i]
-	}
-	return h
+	var buf [64]byte
+	return hostAPIID(host, &buf) != nil
 }

@@ -179,21 +179,6 @@ func TestParseHTTPRouteKey(t *testing.T) {
 	}
 }
 
-// decodeOnly decodes a template (Decode, no Validate) for the goldens.
-func decodeOnly(t *testing.T, name, src string) *Model {
-	t.Helper()
-	opts := Options{Region: "us-east-1", AccountID: "123456789012", StackName: "stack", Functions: map[string]FunctionOverride{"Remote": {Endpoint: "http://127.0.0.1:9"}}}
-	tpl, err := template.Parse(name, []byte(src), template.Options{Region: opts.Region, AccountID: opts.AccountID, StackName: opts.StackName, Types: Types()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := Decode(tpl, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 // dumpHTTPAPIs writes the HTTP APIs of a model for the goldens.
 func dumpHTTPAPIs(b *strings.Builder, m *Model) {
 	for _, api := range m.HTTPAPIs {
