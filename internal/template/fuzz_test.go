@@ -24,6 +24,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(includeAPI + "      Fn::Transform: {Name: AWS::Include, Parameters: {Location: snippet.yaml}}\n  Fn::Transform: {Name: AWS::Include, Parameters: {Location: self.yaml}}\n"))
 	f.Add([]byte("Transform: {Name: AWS::Include, Parameters: {Location: !Ref Self}}\nParameters:\n  Loc: {Type: String, Default: snippet}\n  Self: {Type: String, Default: self.yaml}\n" +
 		includeAPI + "      Fn::Transform: {Name: AWS::Include, Parameters: {Location: !Sub [\"${L}.yaml\", {L: !Ref Loc}]}}\n"))
+	f.Add([]byte(samSeed))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		files := fuzzFiles(data)
 		for _, file := range []string{"fuzz.yaml", "fuzz.json"} {
@@ -123,3 +124,46 @@ func checkResult(t *testing.T, file string, tpl *Template, err error) []byte {
 	}
 	return dump(tpl, nil)
 }
+
+// samSeed is a SAM template for the fuzzer: the transform's features
+// without code on disk.
+const samSeed = `Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function: {Runtime: python3.12, Handler: app.h, InlineCode: x, Environment: {Variables: {A: b}}}
+  Api: {Cors: "'*'"}
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: v1
+      Auth:
+        DefaultAuthorizer: C
+        ApiKeyRequired: true
+        Authorizers:
+          C: {UserPoolArn: arn:aws:cognito-idp:us-east-1:1:userpool/x}
+          T: {FunctionArn: !GetAtt Fn.Arn, FunctionPayloadType: REQUEST, Identity: {Headers: [A]}}
+        UsagePlan: {CreateUsagePlan: PER_API}
+  Http:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      CorsConfiguration: {AllowOrigins: [a]}
+      Auth:
+        DefaultAuthorizer: J
+        Authorizers:
+          J: {IdentitySource: $request.header.Authorization, JwtConfiguration: {issuer: i, audience: [a]}}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      AutoPublishAlias: live
+      Events:
+        A: {Type: Api, Properties: {Path: /a, Method: any}}
+        B: {Type: Api, Properties: {RestApiId: !Ref Api, Path: "/b/{id}", Method: get, Auth: {Authorizer: NONE, ApiKeyRequired: false}}}
+        C: {Type: HttpApi, Properties: {ApiId: !Ref Http, Path: /c, Method: post, Auth: {Authorizer: J, AuthorizationScopes: [s]}}}
+        D: {Type: HttpApi}
+        E: {Type: SQS, Properties: {Queue: q}}
+  Table:
+    Type: AWS::Serverless::SimpleTable
+Outputs:
+  S: {Value: !Sub "${Api.Stage} ${Fn.Alias} ${Http.Stage}"}
+  K: {Value: !Ref Api.ApiKey}
+`

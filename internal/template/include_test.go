@@ -263,7 +263,7 @@ func TestIncludeErrors(t *testing.T) {
 		{"another transform in the Transform section", "Transform: [AWS::LanguageExtensions, {Name: AWS::Include, Parameters: {Location: x.yaml}}]\n" + includeAPI, nil,
 			[]fileErr{{"t.yaml", 1, "Transform AWS::LanguageExtensions is not supported: transforms and macros run only inside CloudFormation", "", "Transform"}}},
 		{"SAM with AWS::Include", "Transform:\n  - {Name: AWS::Include, Parameters: {Location: x.yaml}}\n  - AWS::Serverless-2016-10-31\n" + includeAPI, nil,
-			[]fileErr{{"t.yaml", 1, "Transform AWS::Serverless-2016-10-31 is not supported yet (SAM templates come later)", "", "Transform"}}},
+			[]fileErr{{"t.yaml", 2, "AWS::Include Location x.yaml: cannot read", "", "Transform"}}},
 		{"a macro in Fn::Transform", includeAPI + "      Body:\n        Fn::Transform: {Name: MyMacro, Parameters: {A: b}}\n", nil,
 			[]fileErr{{"t.yaml", 7, "Fn::Transform MyMacro is not supported: macros run only inside CloudFormation", "Api", "Properties.Body"}}},
 		{"a macro beside other keys", includeAPI + "      Fn::Transform: {Name: MyMacro}\n", nil,

@@ -192,6 +192,10 @@ type state struct {
 	snippets   map[string]*snippetFile // included files by path, read once
 	inputBytes int64                   // bytes of the template and the files it includes
 	inserted   int                     // values that AWS::Include inserted, counting each use
+	// samGenerated: the resources the SAM transform generated (their
+	// "accepted, not served" notes are left out: the transform notes what
+	// the user wrote instead)
+	samGenerated map[string]bool
 }
 
 func newState(file string, opts Options) *state {
@@ -338,11 +342,9 @@ func (s *state) checkSections(root *node) {
 			}
 		}
 		if !known && e.key == "Globals" {
-			// SAM's section: the Transform error already says SAM is not
-			// supported; without a Transform, say where Globals comes from.
-			if root.entry("Transform") == nil {
-				s.add(&Error{File: e.file, Line: e.line, Col: e.col, Property: e.key, Msg: "Globals is a SAM section: it needs Transform: AWS::Serverless-2016-10-31, which apigw does not support yet"})
-			}
+			// SAM's section: the SAM transform (run on any template that
+			// has it) takes it out; it is left only when another transform
+			// failed first.
 		} else if !known {
 			s.add(&Error{File: e.file, Line: e.line, Col: e.col, Property: e.key, Msg: fmt.Sprintf("unknown top-level section %s%s", e.key, didYouMean(e.key, sections))})
 		}
@@ -531,7 +533,7 @@ func (s *state) readResources() {
 				sortStrings(known)
 				msg := "unsupported resource type " + r.typ + didYouMean(r.typ, known)
 				if strings.HasPrefix(r.typ, "AWS::Serverless::") {
-					msg += " (SAM resources need Transform: AWS::Serverless-2016-10-31, which comes later)"
+					msg += " (apigw's SAM transform does not translate it)"
 				} else if strings.HasPrefix(r.typ, "Custom::") || r.typ == "AWS::CloudFormation::CustomResource" {
 					msg += " (custom resources run code inside CloudFormation)"
 				}
@@ -662,7 +664,7 @@ func (s *state) resolveResources() []*Resource {
 			}
 			continue
 		}
-		if r.hasSpec && r.spec.Ignored {
+		if r.hasSpec && r.spec.Ignored && !s.samGenerated[r.id] {
 			s.notes = append(s.notes, fmt.Sprintf("%s (%s): accepted, not served", r.id, r.typ))
 		}
 		res := &Resource{LogicalID: r.id, Type: r.typ, File: r.file, Line: r.line, Col: r.col}

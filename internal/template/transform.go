@@ -85,11 +85,6 @@ func transformMessage(unknown []string, v *node) string {
 	if name == "" {
 		name = "(" + v.describe() + ")"
 	}
-	for _, n := range unknown {
-		if n == "AWS::Serverless-2016-10-31" {
-			return fmt.Sprintf("Transform %s is not supported yet (SAM templates come later): give apigw the processed CloudFormation (after a deploy: aws cloudformation get-template --template-stage Processed)", name)
-		}
-	}
 	return fmt.Sprintf("Transform %s is not supported: transforms and macros run only inside CloudFormation", name)
 }
 
@@ -131,10 +126,12 @@ func (s *state) runTransforms(root *node) *node {
 	if s.aborted {
 		return nil
 	}
+	samRan := false
 	if te != nil {
 		at := root.idx["Transform"]
 		frag := withoutEntry(root, at)
 		for _, c := range calls {
+			samRan = samRan || c.name == samTransform
 			c.index, c.w, c.posW = at, where{}, where{section: "Transform"}
 			before := len(frag.ents)
 			frag = transforms[c.name].run(s, c, frag)
@@ -148,6 +145,21 @@ func (s *state) runTransforms(root *node) *node {
 			at += len(frag.ents) - before
 		}
 		root = frag
+	}
+	if !samRan && hasServerless(root) {
+		// SAM's tools treat a template with AWS::Serverless::* resources
+		// (or Globals) as SAM without the Transform line; so does apigw.
+		s.notes = append(s.notes, "the template has AWS::Serverless::* resources but no Transform: AWS::Serverless-2016-10-31: apigw runs the SAM transform on it, as SAM's tools do")
+		call := &transformCall{name: samTransform, posW: where{section: "Transform"}}
+		if te != nil {
+			call.pos = &node{file: te.file, line: te.line, col: te.col}
+		} else {
+			call.pos = &node{line: 1, col: 1}
+		}
+		root = samPass(s, call, root)
+		if root == nil || s.aborted {
+			return nil
+		}
 	}
 	if root.size > maxNodes || root.depth > maxDepth {
 		s.add(&Error{Msg: fmt.Sprintf("the template expands to more than %d values or %d levels once AWS::Include has inserted its files", maxNodes, maxDepth)})
