@@ -19,11 +19,13 @@ type options struct {
 	region          string
 	accountID       string
 	stackName       string
+	stackNameSet    bool // --stack-name was given (else a CDK stack's name, or the file's base name)
 	iamCredentials  string
 	configFile      string
 	redis           string
 	logLevel        string
 	noWatch         bool
+	envVars         string // --env-vars: SAM CLI's function environment overrides
 	template        string
 }
 
@@ -63,6 +65,7 @@ func parseFlags(cmd string, args []string, stdout, stderr io.Writer) (*options, 
 	fs.StringVar(&o.redis, "redis", "", "shared state in Redis `URL` (not implemented yet: apigw refuses to start with it)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&o.noWatch, "no-watch", false, "do not reload when the template, --config or local code changes (SIGHUP and POST /reload still reload)")
+	fs.StringVar(&o.envVars, "env-vars", "", "function environment overrides `FILE` in SAM CLI's JSON format: {\"FunctionLogicalId\": {\"VAR\": \"value\"}, \"Parameters\": {...}}")
 	usage := func(w io.Writer) {
 		fmt.Fprintf(w, "Usage: apigw %s [flags] TEMPLATE\n\nFlags:\n", cmd)
 		fs.SetOutput(w)
@@ -95,6 +98,7 @@ func parseFlags(cmd string, args []string, stdout, stderr io.Writer) (*options, 
 		return nil, errors.New("give exactly one TEMPLATE")
 	}
 	o.template = positional[0]
+	o.stackNameSet = o.stackName != ""
 	if o.stackName == "" {
 		base := filepath.Base(o.template)
 		o.stackName = strings.TrimSuffix(base, filepath.Ext(base))

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -229,9 +230,17 @@ func (s *server) setWatched(code []string) {
 	if s.watcher == nil {
 		return
 	}
-	paths := append([]string{s.o.template}, code...)
+	paths := append([]string{}, code...)
+	// A CDK cloud assembly folder is not watched whole: its manifests and
+	// the stack's template and asset folders are (code).
+	if st, err := os.Stat(s.o.template); err != nil || !st.IsDir() {
+		paths = append(paths, s.o.template)
+	}
 	if s.o.configFile != "" {
 		paths = append(paths, s.o.configFile)
+	}
+	if s.o.envVars != "" {
+		paths = append(paths, s.o.envVars)
 	}
 	for i, p := range paths {
 		if abs, err := filepath.Abs(p); err == nil {

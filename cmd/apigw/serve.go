@@ -41,6 +41,7 @@ type loaded struct {
 	cfg      config.Config
 	notes    []string
 	includes []string // files AWS::Include read
+	watch    []string // samconfig.toml, a CDK assembly's manifests and template: their changes reload
 }
 
 // load reads the template and config and builds the model; every problem
@@ -54,20 +55,65 @@ func load(o *options) (*loaded, error) {
 		}
 		cfg = *c
 	}
-	topts := template.Options{Params: o.params, Region: o.region, AccountID: o.accountID, StackName: o.stackName, Types: model.Types()}
-	mo := model.Options{Region: o.region, AccountID: o.accountID, StackName: o.stackName, Functions: map[string]model.FunctionOverride{}}
-	for name, f := range cfg.Functions {
-		mo.Functions[name] = model.FunctionOverride{Code: f.Code, Endpoint: f.Endpoint}
+	var ev *envVars
+	if o.envVars != "" {
+		var err error
+		if ev, err = loadEnvVars(o.envVars); err != nil {
+			return nil, err
+		}
 	}
-	tpl, err := template.Load(o.template, topts)
-	if err != nil {
-		return nil, withPlaceholderCheck(err, topts, mo, o.template)
-	}
-	m, err := model.Build(tpl, mo)
+	// The template file (a CDK cloud assembly names one), and the parameter
+	// values samconfig.toml and CDK's deployment give.
+	in, err := resolveInputs(o)
 	if err != nil {
 		return nil, err
 	}
-	l := &loaded{model: m, cfg: cfg, notes: m.Notes, includes: tpl.Includes}
+	stackName := o.stackName
+	if !o.stackNameSet && in.stackName != "" {
+		stackName = in.stackName
+	}
+	topts := template.Options{Params: in.params, Region: o.region, AccountID: o.accountID, StackName: stackName, Types: model.Types()}
+	mo := model.Options{Region: o.region, AccountID: o.accountID, StackName: stackName, Functions: map[string]model.FunctionOverride{}}
+	for name, f := range cfg.Functions {
+		mo.Functions[name] = model.FunctionOverride{Code: f.Code, Endpoint: f.Endpoint}
+	}
+	tpl, err := template.Load(in.template, topts)
+	if err != nil {
+		return nil, withPlaceholderCheck(err, topts, mo, in.template)
+	}
+	var assetErrs template.ErrorList
+	if in.cdk != nil {
+		// CDK functions run from their asset folders, unless --config
+		// gives their code.
+		code, errs := in.cdk.functionCode(tpl, func(id, name string) bool {
+			_, byID := cfg.Functions[id]
+			_, byName := cfg.Functions[name]
+			return byID || name != "" && byName
+		})
+		for id, p := range code {
+			mo.Functions[id] = model.FunctionOverride{Code: p}
+		}
+		assetErrs = errs
+	}
+	m, err := model.Build(tpl, mo)
+	if len(assetErrs) > 0 {
+		var list template.ErrorList
+		if err != nil && !errors.As(err, &list) {
+			return nil, err
+		}
+		return nil, append(assetErrs, list...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	notes := append(in.notes, m.Notes...)
+	if in.cdk != nil {
+		notes = dropCDKNotes(notes, in.declared)
+	}
+	if ev != nil {
+		notes = append(notes, ev.apply(m)...)
+	}
+	l := &loaded{model: m, cfg: cfg, notes: notes, includes: tpl.Includes, watch: in.watch}
 	return l, nil
 }
 
@@ -300,7 +346,7 @@ func build(o *options, logger *slog.Logger, rt *lambda.Runtime, st *shared, prev
 		plan.Abort()
 		return nil, err
 	}
-	b := &built{gen: gen, plan: plan, notes: append(l.notes, notes...), paths: l.includes, model: l.model, deps: deps, issuers: issuers, ws: ws, wsCfg: wsCfg}
+	b := &built{gen: gen, plan: plan, notes: append(l.notes, notes...), paths: append(append([]string{}, l.includes...), l.watch...), model: l.model, deps: deps, issuers: issuers, ws: ws, wsCfg: wsCfg}
 	for _, f := range l.model.Functions {
 		if f.Code.Path != "" {
 			b.paths = append(b.paths, f.Code.Path)
