@@ -283,4 +283,14 @@ var ignoredTypes = []string{
 	"AWS::CloudFormation::WaitCondition", "AWS::WAFv2::WebACL", "AWS::WAFv2::WebACLAssociation",
 	"AWS::Route53::RecordSet", "AWS::CertificateManager::Certificate", "AWS::StepFunctions::StateMachine",
 	"AWS::Kinesis::Stream", "AWS::XRay::Group", "AWS::XRay::SamplingRule",
+	// What sam init, SAM's Connectors and CDK apps commonly add beside an API.
+	"AWS::ResourceGroups::Group", "AWS::ApplicationInsights::Application", "AWS::Events::EventBus",
+	"AWS::Scheduler::Schedule", "AWS::Pipes::Pipe", "AWS::S3::AccessPoint", "AWS::DynamoDB::GlobalTable",
+	"AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress",
+	"AWS::EC2::SecurityGroupEgress", "AWS::EC2::InternetGateway", "AWS::EC2::VPCGatewayAttachment",
+	"AWS::EC2::RouteTable", "AWS::EC2::Route", "AWS::EC2::SubnetRouteTableAssociation", "AWS::EC2::NatGateway",
+	"AWS::EC2::EIP", "AWS::EC2::VPCEndpoint", "AWS::CloudFront::Distribution", "AWS::CloudFront::OriginAccessControl",
+	"AWS::CloudFront::CloudFrontOriginAccessIdentity", "AWS::Route53::HostedZone", "AWS::SES::EmailIdentity",
+	"AWS::CloudWatch::CompositeAlarm", "AWS::Lambda::CodeSigningConfig", "AWS::Cognito::UserPoolIdentityProvider",
+	"AWS::Cognito::UserPoolUserToGroupAttachment", "AWS::Cognito::UserPoolUICustomizationAttachment",
 }

@@ -71,7 +71,7 @@ func TestResourceErrors(t *testing.T) {
 		{"unsupported type", "Resources:\n  Queue:\n    Type: AWS::Kinesis::Stream\n", []wantErr{{msg: "unsupported resource type AWS::Kinesis::Stream", line: 3, id: "Queue", prop: "Type"}}},
 		{"misspelled type", "Resources:\n  M:\n    Type: AWS::ApiGateway::Methd\n", []wantErr{{msg: "unsupported resource type AWS::ApiGateway::Methd; did you mean AWS::ApiGateway::Method?", line: 3}}},
 		{"SAM type", "Resources:\n  F:\n    Type: AWS::Serverless::Function\n", []wantErr{{msg: "the function has no code: set CodeUri", line: 2, id: "F", prop: "Properties.CodeUri"}}},
-		{"custom resource", "Resources:\n  C:\n    Type: Custom::Thing\n", []wantErr{{msg: "unsupported resource type Custom::Thing (custom resources run code inside CloudFormation)"}}},
+		{"custom resource attribute", "Resources:\n  C:\n    Type: Custom::Thing\n  B:\n    Type: AWS::IAM::Role\n    Properties:\n      X: !GetAtt C.Url\n", []wantErr{{msg: "C is a custom resource: its attribute Url is made by code that runs inside CloudFormation", line: 7, id: "B"}}},
 		{"not a map", "Resources:\n  A: AWS::IAM::Role\n", []wantErr{{msg: "a resource must be a map with Type and Properties, not a string", line: 2, id: "A"}}},
 		{"Properties a list", "Resources:\n  A:\n    Type: AWS::IAM::Role\n    Properties: [a]\n", []wantErr{{msg: "Properties must be a map, not a list", line: 4, id: "A", prop: "Properties"}}},
 		{"DependsOn unknown", "Resources:\n  A:\n    Type: AWS::IAM::Role\n    DependsOn: Bb\n  B:\n    Type: AWS::IAM::Role\n", []wantErr{{msg: "DependsOn names Bb, which is not a resource in this template; did you mean B?", line: 4, id: "A", prop: "DependsOn"}}},

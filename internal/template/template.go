@@ -48,6 +48,15 @@ type TypeSpec struct {
 	GetAtt func(rc *RefContext, attr string) (*Value, error)
 }
 
+// customResourceSpec is a custom resource's (Custom::X,
+// AWS::CloudFormation::CustomResource; CDK makes them for bucket
+// deployments and auto-deleted buckets): accepted and noted, as its code
+// runs inside CloudFormation; its attributes, which that code makes, cannot
+// be known.
+var customResourceSpec = TypeSpec{Ignored: true, GetAtt: func(rc *RefContext, attr string) (*Value, error) {
+	return nil, fmt.Errorf("%s is a custom resource: its attribute %s is made by code that runs inside CloudFormation, which apigw does not run; give the value another way (a Parameter)", rc.LogicalID, attr)
+}}
+
 // RefContext is what TypeSpec.Ref and TypeSpec.GetAtt see of the resource
 // that is referenced.
 type RefContext struct {
@@ -525,6 +534,9 @@ func (s *state) readResources() {
 		default:
 			r.typ = te.val.text
 			spec, ok := s.opts.Types[r.typ]
+			if !ok && (strings.HasPrefix(r.typ, "Custom::") || r.typ == "AWS::CloudFormation::CustomResource") && len(s.opts.Types) > 0 {
+				spec, ok = customResourceSpec, true
+			}
 			if !ok {
 				known := make([]string, 0, len(s.opts.Types))
 				for k := range s.opts.Types {
