@@ -50,4 +50,6 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
+# The SAM oracle's goldens (internal/model/testdata/sam/*.oracle.json) are
+# checked in: no test runs samtranslator (scripts/sam-oracle.py rewrites them).
 go test -race -count=1 -timeout 20m ./...

@@ -501,6 +501,8 @@ func (o *oaHTTPDoc) operation(path, verb string, op *template.Value, at, pathAt 
 		switch k {
 		case "tags", "summary", "description", "externalDocs", "operationId", "parameters", "requestBody", "responses", "callbacks",
 			"deprecated", "security", "servers", "x-amazon-apigateway-integration", "x-amazon-apigateway-auth":
+		case "isDefaultRoute":
+			// samtranslator marks the $default route so; API Gateway ignores it
 		case "x-amazon-apigateway-request-validator":
 			o.b.note("%s: %s: x-amazon-apigateway-request-validator applies to REST APIs; API Gateway ignores it when it imports an HTTP API", o.r.LogicalID, o.key(op, i, at).Path)
 		default:
@@ -544,6 +546,9 @@ func (o *oaHTTPDoc) security(rt *HTTPRoute, op *template.Value, at Prop) bool {
 		for j, name := range req.Keys {
 			kat := o.key(req, j, rat)
 			s := o.schemes[name]
+			if s == nil && name == "NONE" {
+				continue // SAM's Authorizer: NONE: API Gateway ignores it, the route is open
+			}
 			if s == nil {
 				o.errAt(kat, "%q is not a security scheme of the document (components.securitySchemes: %s)", name, namesOrNone(sortedKeys(o.schemes)))
 				continue

@@ -958,6 +958,9 @@ func (o *oaDoc) security(m *Method, op *template.Value, at Prop) {
 		for j, name := range req.Keys {
 			kat := o.key(req, j, rat)
 			s := o.schemes[name]
+			if s == nil && name == "NONE" {
+				continue // SAM's Authorizer: NONE: API Gateway ignores it, the method is open
+			}
 			if s == nil {
 				o.errAt(kat, "%q is not a security scheme of the document (%s)", name, namesOrNone(sortedKeys(o.schemes)))
 				continue
