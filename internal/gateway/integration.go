@@ -24,8 +24,9 @@ var (
 )
 
 // brokenIntegration answers a method whose configuration cannot work on
-// this stage (an undefined stage variable in its URI) as API Gateway does:
-// 500 with an API configuration error.
+// this stage (an undefined stage variable in its URI) or at all (the
+// model's Integration.Broken) as API Gateway does: 500 with an API
+// configuration error.
 type brokenIntegration struct{ reason string }
 
 func (b brokenIntegration) Serve(c *Call) *Error {
@@ -35,6 +36,18 @@ func (b brokenIntegration) Serve(c *Call) *Error {
 func newIntegration(m *model.Method, st *stage, gen *Generation) (Integration, string, error) {
 	deps := &gen.deps
 	in := m.Integration
+	if in.Broken != "" {
+		// Deployed by API Gateway, failing at call time (the model noted
+		// it at load).
+		target := in.URI
+		if in.Type == model.AWSProxy {
+			target = "lambda:" + in.Function
+			if in.Target != nil {
+				target = "lambda:" + in.Target.Name
+			}
+		}
+		return brokenIntegration{m.LogicalID + ": " + in.Broken}, string(in.Type) + " " + target + " (answers 500: " + in.Broken + ")", nil
+	}
 	switch in.Type {
 	case model.HTTPProxy, model.HTTP:
 		uri, ok := substituteStageVars(in.URI, st.vars)

@@ -203,10 +203,39 @@ func (b *builder) newAuthorizer(r *template.Resource, api *RestAPI, p cfnAuthori
 	return a
 }
 
+// usedAuthorizers are the ids of the authorizers some REST method names
+// (a CUSTOM or COGNITO_USER_POOLS one, in the authorizer's API or not: a
+// wrong API is the method's error).
+func usedAuthorizers(m *Model) map[string]bool {
+	used := map[string]bool{}
+	for _, api := range m.RestAPIs {
+		for _, meth := range api.Methods {
+			if meth.AuthorizationType == "CUSTOM" || meth.AuthorizationType == "COGNITO_USER_POOLS" {
+				used[meth.AuthorizerID] = true
+			}
+		}
+	}
+	return used
+}
+
+// noteUnusedAuthorizers notes the Lambda authorizers no method uses whose
+// function is not the template's (nor --config's): API Gateway creates
+// them and never invokes them, so Validate does not refuse them.
+func (b *builder) noteUnusedAuthorizers() {
+	used := usedAuthorizers(b.m)
+	for _, a := range b.m.Authorizers {
+		if (a.Type == "TOKEN" || a.Type == "REQUEST") && a.Function != "" && a.Target == nil && !a.Remote && !used[a.ID] {
+			b.note("%s: %s: authorizer %s is used by no method: not checked further (its function %q is not declared in the template)",
+				a.LogicalID, a.Props.At("AuthorizerUri", Pos{Line: a.Line, Col: a.Col, File: a.File}).Path, a.Name, a.Function)
+		}
+	}
+}
+
 // authorizers links methods to their authorizers and checks what apigw can
 // enforce: Cognito authorizers over user pools of the template, with a
 // header identity source. Lambda authorizers are refused for now.
 func (v *validator) authorizers() {
+	used := usedAuthorizers(v.m)
 	byID := map[string]*Authorizer{}
 	for _, a := range v.m.Authorizers {
 		byID[a.ID] = a
@@ -233,6 +262,9 @@ func (v *validator) authorizers() {
 			switch {
 			case a.Function == "":
 				v.errAt(a.LogicalID, a.Props, pos, "AuthorizerUri", "a Lambda authorizer needs an AuthorizerUri (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations)")
+			case a.Target == nil && !a.Remote && !used[a.ID]:
+				// API Gateway creates it and never invokes it (noted by
+				// noteUnusedAuthorizers).
 			case a.Target == nil && !a.Remote:
 				v.errAt(a.LogicalID, a.Props, pos, "AuthorizerUri", "function %q is not declared in the template; declare it, or point --config functions.NAME.endpoint at an Invoke API", a.Function)
 			}

@@ -153,6 +153,7 @@ func decode(tpl *template.Template, opts Options) (*Model, template.ErrorList) {
 		}
 	}
 	b.webSockets(b.httpAPIs(byType))
+	b.noteUnusedAuthorizers()
 	b.noteAccepted(byType)
 	return b.m, b.errs
 }
@@ -478,6 +479,14 @@ func (b *builder) integration(r *template.Resource, m *Method, p *cfnIntegration
 	}
 	if in.Type == AWSProxy {
 		b.lambdaTarget(r, in)
+		if in.HTTPMethod != "POST" && slices.Contains(httpMethods, in.HTTPMethod) {
+			// API Gateway creates it; Lambda refuses the call at run time
+			// (AWS knowledge center api-gateway-lambda-template-invoke-error).
+			// An empty or unknown method is Validate's error.
+			in.Broken = fmt.Sprintf("IntegrationHttpMethod is %s: Lambda is invoked with POST only", in.HTTPMethod)
+			b.note("%s: %s: an AWS_PROXY integration with IntegrationHttpMethod %s is deployed by API Gateway, but Lambda is invoked with POST only: the method answers 500 Internal server error (API configuration error) when called",
+				r.LogicalID, at("IntegrationHttpMethod").Path, in.HTTPMethod)
+		}
 	}
 	// Request parameter mappings (their meaning is Validate's).
 	keys := make([]string, 0, len(p.RequestParameters))
@@ -900,6 +909,9 @@ func (b *builder) stageNotes(id string, accessLog, tracing bool) {
 func (b *builder) noteAccepted(byType map[string][]*template.Resource) {
 	for _, typ := range []string{"AWS::Lambda::Version"} {
 		for _, r := range byType[typ] {
+			if r.Generated {
+				continue
+			}
 			b.note("%s (%s): accepted, not served", r.LogicalID, typ)
 		}
 	}

@@ -211,6 +211,11 @@ type Integration struct {
 	// unset).
 	CacheKeyParameters []string
 	CacheNamespace     string
+	// Broken, when not "", says why the integration cannot work although
+	// API Gateway deploys it (an AWS_PROXY integration whose
+	// IntegrationHttpMethod is not POST): the method answers 500 Internal
+	// server error (an API configuration error) when called.
+	Broken string
 	// Line and Col of the Integration property (its key), in File when
 	// not Model.File, for messages; its properties are in the method's
 	// Props ("Integration.Uri").

@@ -228,7 +228,7 @@ func TestBuildErrors(t *testing.T) {
         IntegrationHttpMethod: POST
         Uri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:nope/invocations
 `, []string{"function \"arn:aws:lambda:us-east-1:123456789012:function:nope\" is not declared"}},
-		{"aws_proxy with GET", head + `  Get:
+		{"aws_proxy with FETCH", head + `  Get:
     Type: AWS::ApiGateway::Method
     Properties:
       RestApiId: !Ref Api
@@ -236,7 +236,7 @@ func TestBuildErrors(t *testing.T) {
       HttpMethod: GET
       Integration:
         Type: AWS_PROXY
-        IntegrationHttpMethod: GET
+        IntegrationHttpMethod: FETCH
         Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
   Fn:
     Type: AWS::Lambda::Function

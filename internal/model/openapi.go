@@ -46,6 +46,9 @@ type oaDoc struct {
 	validators   map[string]*RequestValidator
 	defValidator string
 	defValAt     Prop
+	// failOnWarnings is the API's FailOnWarnings: what API Gateway's
+	// import warns about (and otherwise ignores) fails the import.
+	failOnWarnings bool
 }
 
 // oaScheme is one security scheme (securityDefinitions,
@@ -69,6 +72,7 @@ func (b *builder) openAPIDoc(r *template.Resource, props Props, p *cfnRestAPI) *
 	if !o.readBody(props, p.Body, p.BodyS3Location) {
 		return nil
 	}
+	o.failOnWarnings = p.FailOnWarnings
 	sw, oa := o.root.Get("swagger"), o.root.Get("openapi")
 	switch {
 	case oa != nil && oa.IsScalar() && strings.HasPrefix(oa.Str, "3."):
@@ -254,6 +258,17 @@ func (o *oaDoc) bodyFile(v *template.Value) (string, bool) {
 }
 
 func (o *oaDoc) errAt(at Prop, format string, args ...any) { o.b.errAt(o.r, at, format, args...) }
+
+// warn reports what API Gateway's import warns about and otherwise
+// ignores: a note, or an error when the API sets FailOnWarnings.
+func (o *oaDoc) warn(at Prop, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if o.failOnWarnings {
+		o.errAt(at, "%s (API Gateway warns and ignores it; FailOnWarnings makes that fail the import)", msg)
+		return
+	}
+	o.b.note("%s: %s: %s: API Gateway's import ignores it with a warning (FailOnWarnings is not set)", o.r.LogicalID, at.Path, msg)
+}
 
 // key locates the i-th key of the map v, below parent.
 func (o *oaDoc) key(v *template.Value, i int, parent Prop) Prop {
@@ -664,9 +679,15 @@ func (o *oaDoc) paths() {
 	for i, path := range paths.Keys {
 		at := o.key(paths, i, pat)
 		item := paths.Vals[path]
-		if !strings.HasPrefix(path, "/") || (path != "/" && (strings.HasSuffix(path, "/") || strings.Contains(path, "//"))) {
-			o.errAt(at, "API Gateway refuses the path %q: a path starts with / and has no empty part (nor a trailing /)", path)
+		if !strings.HasPrefix(path, "/") || (path != "/" && strings.Contains(strings.TrimSuffix(path, "/"), "//")) {
+			o.errAt(at, "API Gateway refuses the path %q: a path starts with / and has no empty part", path)
 			continue
+		}
+		// API Gateway's import drops a trailing slash: /items/ is the
+		// resource /items (SAM issue 3816 shows /items and /items/
+		// colliding on AWS).
+		if path != "/" {
+			path = strings.TrimSuffix(path, "/")
 		}
 		if item == nil || item.Kind != template.Map {
 			if item != nil && item.Kind != template.Null {
@@ -853,11 +874,26 @@ func (o *oaDoc) parameters(m *Method, op, common *template.Value, at, commonAt P
 				}
 			}
 			continue
-		case "formData", "cookie":
+		case "cookie":
 			o.b.note("%s: %s: %s parameters are not request parameters API Gateway checks or maps", o.r.LogicalID, p.at.Path, in)
 			continue
 		default:
-			o.errAt(p.at, "parameter %q: in must be path, query, header or body, not %q", name, in)
+			// API Gateway's import ignores a parameter it cannot use, with
+			// a warning ("Parameter type formData for parameter email not
+			// supported. Ignoring."), which fails the import under
+			// FailOnWarnings.
+			desc := "the parameter"
+			if name != "" {
+				desc = fmt.Sprintf("parameter %q", name)
+			}
+			switch in {
+			case "formData":
+				o.warn(p.at, "%s: formData parameters are not request parameters API Gateway checks or maps", desc)
+			case "":
+				o.warn(p.at, "%s has no in (path, query, header or body)", desc)
+			default:
+				o.warn(p.at, "%s: in must be path, query, header or body, not %q", desc, in)
+			}
 			continue
 		}
 		if name == "" {

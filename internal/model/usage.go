@@ -153,7 +153,7 @@ func (b *builder) apiKey(r *template.Resource) {
 	if k.Name == "" {
 		k.Name = r.LogicalID
 	}
-	if p.StageKeys != nil {
+	if p.StageKeys != nil && !r.Generated {
 		b.note("%s: StageKeys is accepted; apigw, like API Gateway today, lets a key call the stages of its usage plans", r.LogicalID)
 	}
 	b.m.APIKeys = append(b.m.APIKeys, k)

@@ -255,7 +255,9 @@ func (v *validator) integration(m *Method, in *Integration) {
 			fail("Uri", "%q is not an http:// or https:// URL", in.URI)
 		}
 	case AWSProxy:
-		if in.HTTPMethod != "POST" {
+		// Another HTTP method is deployed and answers 500 (Broken, noted by
+		// the decoder); none or one API Gateway does not know is refused.
+		if in.HTTPMethod != "POST" && (in.Broken == "" || !slices.Contains(httpMethods, in.HTTPMethod)) {
 			fail("IntegrationHttpMethod", "must be POST for AWS_PROXY (Lambda is invoked with POST), not %q", in.HTTPMethod)
 		}
 		v.lambdaTarget(fail, in)

@@ -555,6 +555,9 @@ func placeholderARN(partition, region, account, typ, id string) string {
 		service = strings.ToLower(parts[1])
 	}
 	name := strings.ToLower(parts[len(parts)-1])
+	if service == "iam" {
+		region = "" // IAM is global: arn:aws:iam::ACCOUNT:role/NAME
+	}
 	return fmt.Sprintf("arn:%s:%s:%s:%s:%s/%s", partition, service, region, account, name, id)
 }
 

@@ -69,8 +69,8 @@ func TestIntrinsicValues(t *testing.T) {
 		{"GetAtt list form", "!GetAtt [Fn, Arn]", nil, `{"getatt":"Fn.Arn","value":"arn:aws:lambda:us-east-1:123456789012:function:my-fn"} (string)`},
 		{"GetAtt long form", "{Fn::GetAtt: [Fn, Arn]}", nil, `{"getatt":"Fn.Arn","value":"arn:aws:lambda:us-east-1:123456789012:function:my-fn"} (string)`},
 		{"GetAtt long form with dot", "{Fn::GetAtt: Fn.Arn}", nil, `{"getatt":"Fn.Arn","value":"arn:aws:lambda:us-east-1:123456789012:function:my-fn"} (string)`},
-		{"GetAtt placeholder ARN", "!GetAtt Role.Arn", nil, `{"getatt":"Role.Arn","value":"arn:aws:iam:us-east-1:123456789012:role/Role"} (string)`},
-		{"GetAtt nested attribute", "!GetAtt Role.Some.Nested", nil, `{"getatt":"Role.Some.Nested","value":"arn:aws:iam:us-east-1:123456789012:role/Role"} (string)`},
+		{"GetAtt placeholder ARN", "!GetAtt Role.Arn", nil, `{"getatt":"Role.Arn","value":"arn:aws:iam::123456789012:role/Role"} (string)`},
+		{"GetAtt nested attribute", "!GetAtt Role.Some.Nested", nil, `{"getatt":"Role.Some.Nested","value":"arn:aws:iam::123456789012:role/Role"} (string)`},
 		{"GetAtt list attribute", "!GetAtt Vpc.CidrBlockAssociations", nil, `{"getatt":"Vpc.CidrBlockAssociations","value":["assoc-1","assoc-2"]} (list)`},
 		// Sub
 		{"Sub parameter and pseudo", `!Sub "${Stage}-${AWS::Region}"`, nil, `"prod-us-east-1" (string)`},

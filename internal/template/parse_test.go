@@ -113,7 +113,7 @@ func TestReadErrors(t *testing.T) {
 		{"unknown section", "t.yaml", "Resource: {}\nResources:\n  A: {Type: AWS::IAM::Role}\n", []wantErr{{msg: "unknown top-level section Resource; did you mean Resources?", line: 1, prop: "Resource"}}},
 		{"bad format version", "t.yaml", "AWSTemplateFormatVersion: 2012-01-01\nResources:\n  A: {Type: AWS::IAM::Role}\n", []wantErr{{msg: "AWSTemplateFormatVersion must be 2010-09-09", line: 1}}},
 		{"description not a string", "t.yaml", "Description: [a]\nResources:\n  A: {Type: AWS::IAM::Role}\n", []wantErr{{msg: "Description must be a string", line: 1}}},
-		{"SAM transform", "t.yaml", "Transform: AWS::Serverless-2016-10-31\nResources:\n  F: {Type: AWS::Serverless::Function}\n", []wantErr{{msg: "the function has no code: set CodeUri", line: 3, id: "F", prop: "Properties.CodeUri"}}},
+		{"SAM transform", "t.yaml", "Transform: AWS::Serverless-2016-10-31\nResources:\n  F: {Type: AWS::Serverless::Function, Properties: {CodeUri: ./nope}}\n", []wantErr{{msg: "CodeUri ./nope: no such folder or file", line: 3, id: "F", prop: "Properties.CodeUri"}}},
 		{"SAM transform in a list", "t.yaml", "Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]\nResources:\n  F: {Type: AWS::Serverless::Function}\n", []wantErr{{msg: "Transform AWS::LanguageExtensions is not supported: transforms and macros run only inside CloudFormation", line: 1}}},
 		{"other transform", "t.yaml", "Transform: AWS::LanguageExtensions\nResources:\n  F: {Type: AWS::IAM::Role}\n", []wantErr{{msg: "Transform AWS::LanguageExtensions is not supported", line: 1}}},
 		{"duplicate key", "t.yaml", "Resources:\n  A:\n    Type: AWS::IAM::Role\n  A:\n    Type: AWS::IAM::Role\n", []wantErr{{msg: "duplicate key A (first at line 2)", line: 4, id: "A"}}},

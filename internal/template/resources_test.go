@@ -70,7 +70,7 @@ func TestResourceErrors(t *testing.T) {
 		{"Type from a function", "Resources:\n  A:\n    Type: !Ref AWS::Region\n", []wantErr{{msg: "Type must be a resource type name such as AWS::ApiGateway::RestApi, not the function Ref", line: 3}}},
 		{"unsupported type", "Resources:\n  Queue:\n    Type: AWS::Kinesis::Stream\n", []wantErr{{msg: "unsupported resource type AWS::Kinesis::Stream", line: 3, id: "Queue", prop: "Type"}}},
 		{"misspelled type", "Resources:\n  M:\n    Type: AWS::ApiGateway::Methd\n", []wantErr{{msg: "unsupported resource type AWS::ApiGateway::Methd; did you mean AWS::ApiGateway::Method?", line: 3}}},
-		{"SAM type", "Resources:\n  F:\n    Type: AWS::Serverless::Function\n", []wantErr{{msg: "the function has no code: set CodeUri", line: 2, id: "F", prop: "Properties.CodeUri"}}},
+		{"SAM type", "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: {CodeUri: [a]}\n", []wantErr{{msg: "CodeUri must be the path of a local folder", line: 4, id: "F", prop: "Properties.CodeUri"}}},
 		{"custom resource attribute", "Resources:\n  C:\n    Type: Custom::Thing\n  B:\n    Type: AWS::IAM::Role\n    Properties:\n      X: !GetAtt C.Url\n", []wantErr{{msg: "C is a custom resource: its attribute Url is made by code that runs inside CloudFormation", line: 7, id: "B"}}},
 		{"not a map", "Resources:\n  A: AWS::IAM::Role\n", []wantErr{{msg: "a resource must be a map with Type and Properties, not a string", line: 2, id: "A"}}},
 		{"Properties a list", "Resources:\n  A:\n    Type: AWS::IAM::Role\n    Properties: [a]\n", []wantErr{{msg: "Properties must be a map, not a list", line: 4, id: "A", prop: "Properties"}}},

@@ -169,8 +169,10 @@ func (t *samT) functionCode(r *samRes) *mnode {
 	}
 	e := r.props.entry("CodeUri")
 	if e == nil {
-		t.errAt(r.propsAt, r.id, "Properties.CodeUri", "the function has no code: set CodeUri (a local folder or .zip file, relative to the template) or InlineCode")
-		return nil
+		// SAM CLI runs (and sam deploy packages) the template's folder
+		// (its DEFAULT_CODEURI "."); sam init's templates rely on it.
+		t.note("%s: no CodeUri: the function's code is the template's folder, as SAM CLI takes it", r.id)
+		return mstr(r.propsAt, ".")
 	}
 	v := e.val
 	prop := "Properties.CodeUri"

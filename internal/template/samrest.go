@@ -270,6 +270,16 @@ func (t *samT) restEvent(ev *samEvent) {
 		a.conds[c] = true
 	}
 	if a.body == nil || !a.managed && !a.merge {
+		// OverrideApiAuth: the event's Auth goes on the definition's own
+		// method, which SAM requires to exist (add_auth_to_swagger).
+		if auth, ap := ev.get("Auth"); auth != nil && a.body != nil && overridesAPIAuth(auth) {
+			if op := a.bodyOperation(path, normMethod(method)); op != nil {
+				t.restEventAuth(ev, a, op, auth, ap, path, strings.ToLower(method))
+				return
+			}
+			t.evErr(ev, ap, "Auth.OverrideApiAuth", "OverrideApiAuth needs %s %s in the API's DefinitionBody, which has none", strings.ToUpper(method), path)
+			return
+		}
 		what := "has DefinitionUri"
 		if a.body != nil {
 			what = "has its own DefinitionBody"
@@ -323,6 +333,35 @@ func (t *samT) restEvent(ev *samEvent) {
 	}
 }
 
+// overridesAPIAuth reports an event Auth with OverrideApiAuth: true.
+func overridesAPIAuth(auth *node) bool {
+	if auth.kind != nMap {
+		return false
+	}
+	v := auth.get("OverrideApiAuth")
+	return v != nil && v.kind == nScalar && strings.EqualFold(v.text, "true")
+}
+
+// bodyOperation is the definition's operation for path and method (a
+// swagger key: get, x-amazon-apigateway-any-method), made mutable; nil
+// when the definition has none.
+func (a *restAPI) bodyOperation(path, method string) *mnode {
+	paths := a.body.get("paths")
+	if paths == nil || !paths.isMap() {
+		return nil
+	}
+	item := paths.get(path)
+	if item == nil || !item.isMap() {
+		return nil
+	}
+	op := item.get(method)
+	if op == nil || !op.isMap() {
+		return nil
+	}
+	a.body.child("paths", a.r.key).child(path, a.r.key)
+	return op.mutable()
+}
+
 func (t *samT) restNames() []string {
 	var names []string
 	for _, a := range t.restList {
@@ -364,7 +403,7 @@ func (t *samT) restEventAuth(ev *samEvent, a *restAPI, op *mnode, auth *node, ap
 		switch {
 		case !found:
 			t.evErr(ev, e.pos(), "Auth."+e.key, "Auth takes %s, not %s%s", strings.Join(known, ", "), e.key, didYouMean(e.key, known))
-		case e.key == "ResourcePolicy" || e.key == "InvokeRole" || e.key == "OverrideApiAuth":
+		case e.key == "ResourcePolicy" || e.key == "InvokeRole":
 			t.note("%s: Events.%s: Auth.%s accepted, not applied locally", ev.fn.id, ev.name, e.key)
 		}
 	}

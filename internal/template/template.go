@@ -92,6 +92,10 @@ type Resource struct {
 	PropertiesAt Pos
 	DependsOn    []string
 	Metadata     *Value // resolved or nil
+	// Generated: made by the SAM transform, not written in the template
+	// (roles, versions, permissions, usage plans' keys): notes about it
+	// would name something the user cannot find.
+	Generated bool
 }
 
 // Output is one resolved output.
@@ -679,7 +683,7 @@ func (s *state) resolveResources() []*Resource {
 		if r.hasSpec && r.spec.Ignored && !s.samGenerated[r.id] {
 			s.notes = append(s.notes, fmt.Sprintf("%s (%s): accepted, not served", r.id, r.typ))
 		}
-		res := &Resource{LogicalID: r.id, Type: r.typ, File: r.file, Line: r.line, Col: r.col}
+		res := &Resource{LogicalID: r.id, Type: r.typ, File: r.file, Line: r.line, Col: r.col, Generated: s.samGenerated[r.id]}
 		if r.propsKey != nil {
 			res.PropertiesAt = r.propsKey.pos()
 		}

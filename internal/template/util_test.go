@@ -123,7 +123,7 @@ func TestParseSub(t *testing.T) {
 
 func TestPlaceholderARN(t *testing.T) {
 	tests := []struct{ typ, want string }{
-		{"AWS::IAM::Role", "arn:aws:iam:us-east-1:1:role/R"},
+		{"AWS::IAM::Role", "arn:aws:iam::1:role/R"},
 		{"AWS::Logs::LogGroup", "arn:aws:logs:us-east-1:1:loggroup/R"},
 		{"AWS::EC2::VPCEndpoint", "arn:aws:ec2:us-east-1:1:vpcendpoint/R"},
 		{"AWS::Serverless::Function", "arn:aws:serverless:us-east-1:1:function/R"},
