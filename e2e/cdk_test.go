@@ -36,8 +36,12 @@ type cdkHello struct {
 // functions run in their asset folders: the repository's stays clean).
 func copyCDKFixture(t *testing.T) string {
 	t.Helper()
-	src := testdata("cdk")
-	dst := filepath.Join(t.TempDir(), "cdk.out")
+	return copyFixtureDir(t, testdata("cdk"), filepath.Join(t.TempDir(), "cdk.out"))
+}
+
+// copyFixtureDir copies the folder src to dst, without __pycache__.
+func copyFixtureDir(t *testing.T, src, dst string) string {
+	t.Helper()
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -221,6 +225,62 @@ func TestCDKEnvVars(t *testing.T) {
 	h := cdkGet(t, in)
 	if h.Greeting != "hi from env-vars" || h.Stage != "local" {
 		t.Errorf("GET /prod/hello answered %+v, want greeting from the function's entry and stage from Parameters", h)
+	}
+}
+
+// TestCDKServeSynthTemplate: a `cdk synth` template saved on its own (not
+// in a cloud assembly, as SAM CLI's CDK support takes it) is CDK output by
+// its aws:cdk:path metadata: its function runs from the asset folder its
+// aws:asset:path names (relative to the template's folder), and the
+// AssetParameters* and CDKMetadataAvailable condition it uses without
+// declaring them are supplied, the condition false.
+func TestCDKServeSynthTemplate(t *testing.T) {
+	rtRequireInterpreters(t)
+	dir := copyFixtureDir(t, testdata("cdk-synth"), filepath.Join(t.TempDir(), "app"))
+	file := filepath.Join(dir, "template.yaml")
+	in := startAPIGW(t, file)
+	type answer struct {
+		Hello, Method, Resource, Proxy, Stage, Function string
+	}
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		req, err := http.NewRequest(method, in.URL("/prod/items/a/b"), strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got answer
+		err = json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s /prod/items/a/b: %d, %v\n%s", method, resp.StatusCode, err, in.Stderr())
+		}
+		want := answer{Hello: "from cdk synth", Method: method, Resource: "/items/{proxy+}", Proxy: "a/b", Stage: "prod", Function: "template-Handler886CB40B"}
+		if got != want {
+			t.Errorf("%s /prod/items/a/b answered %+v, want %+v", method, got, want)
+		}
+	}
+	for _, want := range []string{"CDK output (aws:cdk:path metadata) outside a cloud assembly",
+		"supplied: parameters AssetParameters8e3f1c2a9b7d4e6f0a1b2c3d4e5f60718293a4b5c6d7e8f90123456789abcdefS3Bucket4E7A1C2D, AssetParameters8e3f1c2a9b7d4e6f0a1b2c3d4e5f60718293a4b5c6d7e8f90123456789abcdefS3VersionKey5B8C9D0E; condition CDKMetadataAvailable (false: CDK's metadata is not deployed locally)"} {
+		if err := cdkWaitLog(in, want, 5*time.Second); err != nil {
+			t.Error(err)
+		}
+	}
+	if strings.Contains(in.Stderr(), "(AWS::CDK::Metadata)") {
+		t.Errorf("CDKMetadata noted:\n%s", in.Stderr())
+	}
+
+	// Without its asset folder: the error at the function's metadata names
+	// both folders looked in.
+	if err := os.RemoveAll(filepath.Join(dir, "asset.8e3f1c2a9b7d4e6f0a1b2c3d4e5f60718293a4b5c6d7e8f90123456789abcdef")); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := runValidate(t, file)
+	want := fmt.Sprintf("%s:%d:%d: ", file, 130, 7) + "Handler886CB40B.Metadata.aws:asset:path: the function's CDK asset asset.8e3f1c2a9b7d4e6f0a1b2c3d4e5f60718293a4b5c6d7e8f90123456789abcdef is not in " + dir + " or " + filepath.Join(dir, "cdk.out") + ": no such file or directory"
+	if code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("validate without the asset: exit %d, want 1 and %q:\n%s", code, want, stderr)
 	}
 }
 

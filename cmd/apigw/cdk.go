@@ -9,6 +9,7 @@ package main
 // the parameters CDK's deployment supplies get local values.
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/apigw/apigw/internal/inputfile"
 	"github.com/apigw/apigw/internal/template"
+	"go.yaml.in/yaml/v3"
 )
 
 const (
@@ -52,6 +54,9 @@ type cdkStack struct {
 	// assetParams are CDK v1's AssetParameters* values (aws:cdk:asset
 	// metadata), by parameter name.
 	assetParams map[string]string
+	// assetDirs are the folders aws:asset:path is relative to, the first
+	// that has the asset winning; none: dir.
+	assetDirs []string
 }
 
 type cdkAssemblyFile struct {
@@ -418,10 +423,10 @@ func (s *cdkStack) functionCode(tpl *template.Template, skip func(logicalID, nam
 			if prop := r.Metadata.Get("aws:asset:property"); prop != nil && prop.Kind == template.String && prop.Str != "Code" {
 				continue
 			}
-			local := localAsset(s.dir, ap.Str)
-			if _, err := os.Stat(local); err != nil {
+			local, err := s.assetPath(ap.Str)
+			if err != nil {
 				e := &template.Error{File: r.File, Line: ap.Line, Col: ap.Col, LogicalID: r.LogicalID, Property: "Metadata.aws:asset:path",
-					Msg: fmt.Sprintf("the function's CDK asset %s is not in %s: %v (run cdk synth again, or give the function's code with --config)", ap.Str, s.dir, pathError(err))}
+					Msg: fmt.Sprintf("the function's CDK asset %s is not in %s: %v (run cdk synth again, or give the function's code with --config)", ap.Str, strings.Join(s.assetFolders(), " or "), pathError(err))}
 				if pos, ok := r.Metadata.KeyPosition("aws:asset:path"); ok {
 					e.Line, e.Col = pos.Line, pos.Col
 				}
@@ -488,4 +493,439 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// cdkStandalone is the CDK stack of a template outside a cloud assembly
+// whose resources have CDK's aws:cdk:path metadata (`cdk synth > x.yaml`,
+// SAM CLI's CDK support): nil when it has none. Its asset paths are
+// relative to its folder, else to a cdk.out folder next to it.
+func cdkStandalone(file string) (*cdkStack, []string) {
+	p := peekTemplate(file)
+	if p == nil || p.cdkMark() == "" {
+		return nil, nil
+	}
+	dir := filepath.Dir(file)
+	out := filepath.Join(dir, "cdk.out")
+	s := &cdkStack{dir: dir, template: file, assets: map[string]string{}, assetParams: map[string]string{},
+		assetDirs: []string{dir, out}}
+	return s, []string{fmt.Sprintf("%s: CDK output (%s) outside a cloud assembly: its functions run from their aws:asset:path folders, relative to %s, else to %s", file, p.cdkMark(), dir, out)}
+}
+
+// assetPath is the local folder or file of an aws:asset:path: relative to
+// the first of the stack's asset folders that has it. The error is the
+// first folder's.
+func (s *cdkStack) assetPath(p string) (string, error) {
+	var first error
+	for _, d := range s.assetFolders() {
+		local := localAsset(d, p)
+		_, err := os.Stat(local)
+		if err == nil {
+			return local, nil
+		}
+		if first == nil {
+			first = err
+		}
+		if filepath.IsAbs(p) {
+			break
+		}
+	}
+	return "", first
+}
+
+// assetFolders are the folders aws:asset:path is relative to.
+func (s *cdkStack) assetFolders() []string {
+	if len(s.assetDirs) == 0 {
+		return []string{s.dir}
+	}
+	return s.assetDirs
+}
+
+// cdkMetadataCondition is the condition CDK puts on its CDKMetadata
+// resource (true in the regions that collect CDK's metadata).
+const cdkMetadataCondition = "CDKMetadataAvailable"
+
+// supplyDeclarations adds to a CDK template the declarations it uses but
+// does not declare (a template trimmed by hand, or cut from `cdk synth`'s
+// output): CDK v1's AssetParameters* and the BootstrapVersion parameter,
+// as CDK declares them (supplyParameters then gives their values), and the
+// CDKMetadataAvailable condition, false (CDK's metadata is not deployed
+// locally). The entries go at the end of the Parameters and Conditions
+// maps (new sections at the end of the file), on lines of their own only
+// when no blank line can take them: shift lists those. data is nil when
+// nothing is missing, or the template cannot be read or changed (loading
+// it then says what is unresolved).
+func (s *cdkStack) supplyDeclarations(file string) (data []byte, shift lineShift, notes []string) {
+	orig, err := inputfile.Read(file, inputfile.MaxSize)
+	if err != nil {
+		return nil, nil, nil
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(orig, &doc) != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, nil, nil
+	}
+	root := doc.Content[0]
+	refs, conds := map[string]bool{}, map[string]bool{}
+	collectRefs(root, refs, conds, 0)
+	declaredParams, declaredConds := mapKeys(sectionOf(root, "Parameters")), mapKeys(sectionOf(root, "Conditions"))
+	var params []string
+	var paramText, condText []string
+	for _, name := range sortedKeys(refs) {
+		if declaredParams[name] {
+			continue
+		}
+		if decl := cdkParamDecl(name); decl != "" {
+			params = append(params, name)
+			paramText = append(paramText, jsonString(name)+": "+decl)
+		}
+	}
+	if conds[cdkMetadataCondition] && !declaredConds[cdkMetadataCondition] {
+		condText = append(condText, jsonString(cdkMetadataCondition)+`: {"Fn::Equals": ["cdk-metadata", "not deployed locally"]}`)
+	}
+	if len(paramText) == 0 && len(condText) == 0 {
+		return nil, nil, nil
+	}
+	missing := params
+	if len(condText) > 0 {
+		missing = append(missing[:len(missing):len(missing)], cdkMetadataCondition)
+	}
+	data = orig
+	for _, sec := range []struct {
+		name    string
+		entries []string
+	}{{"Parameters", paramText}, {"Conditions", condText}} {
+		if len(sec.entries) == 0 {
+			continue
+		}
+		text := strings.Join(sec.entries, ", ")
+		var ok bool
+		if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' && json.Valid(data) {
+			data, ok = jsonSupply(data, sec.name, text)
+		} else {
+			var at int
+			data, at, ok = yamlSupply(data, sec.name, text)
+			if ok && at > 0 {
+				for i, l := range shift {
+					if l >= at {
+						shift[i]++
+					}
+				}
+				shift = append(shift, at)
+			}
+		}
+		if !ok {
+			return nil, nil, []string{fmt.Sprintf("CDK: %s uses %s without declaring them, and apigw could not add them to its %s section: declare them", file, strings.Join(missing, ", "), sec.name)}
+		}
+	}
+	var what []string
+	if len(params) > 0 {
+		what = append(what, "parameters "+strings.Join(params, ", "))
+	}
+	if len(condText) > 0 {
+		what = append(what, "condition "+cdkMetadataCondition+" (false: CDK's metadata is not deployed locally)")
+	}
+	return data, shift, []string{fmt.Sprintf("CDK: %s uses, without declaring them, what CDK's deployment declares; supplied: %s", file, strings.Join(what, "; "))}
+}
+
+// cdkParamDecl is the declaration, as JSON, that CDK gives a parameter its
+// deployment sets ("" for any other name).
+func cdkParamDecl(name string) string {
+	if name == "BootstrapVersion" {
+		return `{"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/cdk-bootstrap/hnb659fds/version", "Description": "Version of the CDK Bootstrap resources in this environment, automatically retrieved from SSM Parameter Store. [cdk:skip]"}`
+	}
+	m := cdkAssetParamRE.FindStringSubmatch(name)
+	if m == nil {
+		return ""
+	}
+	desc := map[string]string{"S3Bucket": "S3 bucket for asset ", "S3VersionKey": "S3 key for asset version ", "ArtifactHash": "Artifact hash for asset "}[m[2]]
+	return `{"Type": "String", "Description": ` + jsonString(desc+`"`+m[1]+`"`) + `}`
+}
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// sectionOf is the value of a top-level key (nil when absent).
+func sectionOf(root *yaml.Node, name string) *yaml.Node {
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == name {
+			return root.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// mapKeys are the keys of a mapping node.
+func mapKeys(n *yaml.Node) map[string]bool {
+	out := map[string]bool{}
+	if n == nil || n.Kind != yaml.MappingNode {
+		return out
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		out[n.Content[i].Value] = true
+	}
+	return out
+}
+
+var subRefRE = regexp.MustCompile(`\$\{([^}!][^}]*)\}`)
+
+// collectRefs gathers the names a template refers to as parameters (Ref,
+// Fn::Sub) and as conditions (Condition, Fn::If), in YAML (tags) or JSON
+// form. Other names are gathered too: only CDK's are looked for.
+func collectRefs(n *yaml.Node, refs, conds map[string]bool, depth int) {
+	if n == nil || depth > 200 {
+		return
+	}
+	sub := func(v *yaml.Node) {
+		if v.Kind == yaml.SequenceNode && len(v.Content) > 0 {
+			v = v.Content[0]
+		}
+		if v.Kind == yaml.ScalarNode {
+			for _, m := range subRefRE.FindAllStringSubmatch(v.Value, -1) {
+				refs[strings.TrimSpace(m[1])] = true
+			}
+		}
+	}
+	first := func(v *yaml.Node) {
+		if v.Kind == yaml.SequenceNode && len(v.Content) > 0 && v.Content[0].Kind == yaml.ScalarNode {
+			conds[v.Content[0].Value] = true
+		}
+	}
+	switch n.Tag {
+	case "!Ref":
+		if n.Kind == yaml.ScalarNode {
+			refs[n.Value] = true
+		}
+	case "!Sub":
+		sub(n)
+	case "!Condition":
+		if n.Kind == yaml.ScalarNode {
+			conds[n.Value] = true
+		}
+	case "!If":
+		first(n)
+	}
+	switch n.Kind {
+	case yaml.SequenceNode, yaml.DocumentNode:
+		for _, c := range n.Content {
+			collectRefs(c, refs, conds, depth+1)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			switch k.Value {
+			case "Ref":
+				if v.Kind == yaml.ScalarNode {
+					refs[v.Value] = true
+				}
+			case "Condition":
+				if v.Kind == yaml.ScalarNode {
+					conds[v.Value] = true
+				}
+			case "Fn::If":
+				first(v)
+			case "Fn::Sub":
+				sub(v)
+			}
+			collectRefs(v, refs, conds, depth+1)
+		}
+	}
+}
+
+// jsonSupply adds entries (JSON object members) to a JSON template's
+// top-level section, before its closing brace (a new section before the
+// template's own): no line moves.
+func jsonSupply(data []byte, section, entries string) ([]byte, bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, false
+	}
+	at, text := -1, ""
+	rootEmpty := !dec.More()
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		if k != section || at >= 0 {
+			if skipJSON(dec) != nil {
+				return nil, false
+			}
+			continue
+		}
+		if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+			return nil, false
+		}
+		empty := !dec.More()
+		for dec.More() {
+			if _, err := dec.Token(); err != nil || skipJSON(dec) != nil {
+				return nil, false
+			}
+		}
+		if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+			return nil, false
+		}
+		at, text = int(dec.InputOffset())-1, entries
+		if !empty {
+			text = ", " + text
+		}
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return nil, false
+	}
+	if at < 0 {
+		at, text = int(dec.InputOffset())-1, jsonString(section)+": {"+entries+"}"
+		if !rootEmpty {
+			text = ", " + text
+		}
+	}
+	out := make([]byte, 0, len(data)+len(text))
+	out = append(append(append(out, data[:at]...), text...), data[at:]...)
+	return out, true
+}
+
+// skipJSON reads one JSON value.
+func skipJSON(dec *json.Decoder) error {
+	depth := 0
+	for {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch t {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+// yamlSupply adds entries (JSON object members) to a block YAML template's
+// top-level section: as a merge key (<<: {entries}) in place of a blank
+// or comment line at its end, or after its last line when it is the last
+// section; else on a line inserted before the next section (at, numbered
+// in out). A missing section is added at the end of the file.
+func yamlSupply(data []byte, section, entries string) (out []byte, at int, ok bool) {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode || doc.Content[0].Style&yaml.FlowStyle != 0 {
+		return nil, 0, false
+	}
+	root := doc.Content[0]
+	lines := strings.SplitAfter(string(data), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if n := len(lines); n > 0 && !strings.HasSuffix(lines[n-1], "\n") {
+		lines[n-1] += "\n"
+	}
+	rootIndent := strings.Repeat(" ", root.Content[0].Column-1)
+	idx := -1
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == section {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		out := strings.Join(lines, "") + rootIndent + section + ": {" + entries + "}\n"
+		return []byte(out), 0, checkSupply([]byte(out), section, len(lines)+1, root, 0)
+	}
+	key, val := root.Content[idx], root.Content[idx+1]
+	var indent string
+	last := key.Line // the section's last key line
+	switch {
+	case val.Kind == yaml.MappingNode && val.Style&yaml.FlowStyle == 0 && len(val.Content) > 0:
+		indent = strings.Repeat(" ", val.Content[0].Column-1)
+		last = val.Content[len(val.Content)-2].Line
+	case val.Kind == yaml.ScalarNode && val.Tag == "!!null" && val.Line == key.Line:
+		// "Parameters:" with no entry: the key takes them.
+		l := lines[key.Line-1]
+		rest := strings.TrimSpace(l[key.Column-1+len(section):])
+		if !strings.HasPrefix(rest, ":") || strings.TrimSpace(strings.TrimPrefix(rest, ":")) != "" && !strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(rest, ":")), "#") {
+			return nil, 0, false
+		}
+		lines[key.Line-1] = l[:key.Column-1] + section + ": {" + entries + "}\n"
+		out := []byte(strings.Join(lines, ""))
+		return out, 0, checkSupply(out, section, key.Line, root, 0)
+	default:
+		return nil, 0, false
+	}
+	merge := indent + "<<: {" + entries + "}\n"
+	next := len(lines) + 1 // the next section's line
+	if idx+2 < len(root.Content) {
+		next = root.Content[idx+2].Line
+	}
+	if next > len(lines) {
+		out := []byte(strings.Join(lines, "") + merge)
+		return out, 0, checkSupply(out, section, len(lines)+1, root, 0)
+	}
+	// A blank or comment line after the last entry's key, followed by no
+	// line indented deeper than the entries, takes the merge key.
+	for j := next - 1; j > last; j-- {
+		if t := strings.TrimSpace(lines[j-1]); t != "" && !strings.HasPrefix(t, "#") {
+			continue
+		}
+		deeper := false
+		for k := j + 1; k < next; k++ {
+			l := lines[k-1]
+			if t := strings.TrimSpace(l); t == "" || strings.HasPrefix(t, "#") {
+				continue
+			}
+			deeper = len(l)-len(strings.TrimLeft(l, " ")) > len(indent)
+			break
+		}
+		if deeper {
+			continue
+		}
+		try := append(append(append([]string{}, lines[:j-1]...), merge), lines[j:]...)
+		out := []byte(strings.Join(try, ""))
+		if checkSupply(out, section, j, root, 0) {
+			return out, 0, true
+		}
+		break
+	}
+	try := append(append(append([]string{}, lines[:next-1]...), merge), lines[next-1:]...)
+	out = []byte(strings.Join(try, ""))
+	return out, next, checkSupply(out, section, next, root, next)
+}
+
+// checkSupply tells whether out, a template with a merge key or section
+// added at line at, still parses, with the section taking the addition
+// there and every other top-level key where it was (one line down from
+// inserted on when a line was inserted).
+func checkSupply(out []byte, section string, at int, old *yaml.Node, inserted int) bool {
+	var doc yaml.Node
+	if yaml.Unmarshal(out, &doc) != nil || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return false
+	}
+	root := doc.Content[0]
+	added := len(root.Content) - len(old.Content)
+	if added != 0 && added != 2 {
+		return false
+	}
+	for i := 0; i < len(old.Content); i += 2 {
+		line := old.Content[i].Line
+		if inserted > 0 && line >= inserted {
+			line++
+		}
+		if root.Content[i].Value != old.Content[i].Value || root.Content[i].Line != line {
+			return false
+		}
+	}
+	sec := sectionOf(root, section)
+	if sec == nil {
+		return false
+	}
+	if added == 2 || sec.Kind == yaml.MappingNode && sec.Style&yaml.FlowStyle != 0 && sec.Line == at {
+		return sec.Kind == yaml.MappingNode && sec.Line == at
+	}
+	for i := 0; i+1 < len(sec.Content); i += 2 {
+		if k := sec.Content[i]; k.Value == "<<" && k.Line == at {
+			return true
+		}
+	}
+	return false
 }

@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // cdkFixture is the e2e tests' cloud assembly: ApiStack (a RestApi and a
@@ -330,11 +333,18 @@ func TestCDKFunctionCode(t *testing.T) {
 		copyTree(t, cdkFixture, dir)
 		os.Remove(filepath.Join(dir, "manifest.json"))
 		o := testOptions(filepath.Join(dir, "ApiStack.template.json"))
-		_, err := load(o)
-		// Plain CloudFormation: the S3 code is the Lambda runtime's to
-		// refuse, the bootstrap parameter has no value (unused).
+		l, err := load(o)
+		// Still CDK output (aws:cdk:path metadata): the asset folder is
+		// relative to the template's.
 		if err != nil {
 			t.Fatal(err)
+		}
+		want, _ := filepath.Abs(filepath.Join(dir, cdkFixtureAsset))
+		if got := l.model.Functions[0].Code.Path; got != want {
+			t.Errorf("code %q, want %q", got, want)
+		}
+		if v := paramValue(t, o, "BootstrapVersion"); v != cdkBootstrapVersion {
+			t.Errorf("BootstrapVersion = %q", v)
 		}
 	})
 }
@@ -357,5 +367,304 @@ func TestCDKSupplyParameters(t *testing.T) {
 	}
 	if len(notes) != 1 || !strings.HasSuffix(notes[0], "BootstrapVersion=20, CustomBootstrap=20") {
 		t.Errorf("notes %q", notes)
+	}
+}
+
+// A CDK v1 `cdk synth` template cut from its cloud assembly (SAM CLI's CDK
+// test templates): CDK's aws:cdk:path and aws:asset:path metadata, its
+// asset parameters and CDKMetadataAvailable condition used, not declared.
+const (
+	synthHash   = "2f49761fb98268e4ec02561a3bc432021f9fc3c15f76e5bfe3a87eff354cfa93"
+	synthBucket = "AssetParameters" + synthHash + "S3BucketF31341C6"
+	synthKey    = "AssetParameters" + synthHash + "S3VersionKey289D106C"
+	synthHashP  = "AssetParameters" + synthHash + "ArtifactHashB2C5B2B4"
+)
+
+// synthResources is the template's Resources section (long-form
+// functions: it is also written as JSON).
+var synthResources = `Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Name: api
+    Metadata:
+      aws:cdk:path: Stack/Api/Resource
+  ApiGet:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      HttpMethod: GET
+      RestApiId:
+        Ref: Api
+      ResourceId:
+        Fn::GetAtt: [Api, RootResourceId]
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri:
+          Fn::Sub: arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+    Metadata:
+      aws:cdk:path: Stack/Api/Default/GET/Resource
+  ApiDeployment:
+    Type: AWS::ApiGateway::Deployment
+    DependsOn: [ApiGet]
+    Properties:
+      RestApiId:
+        Ref: Api
+  ApiStage:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId:
+        Ref: Api
+      DeploymentId:
+        Ref: ApiDeployment
+      StageName: prod
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: arn:aws:iam::123456789012:role/fn
+      Code:
+        S3Bucket:
+          Ref: ` + synthBucket + `
+        S3Key:
+          Fn::Join:
+            - ""
+            - - Fn::Select: [0, {"Fn::Split": ["||", {"Ref": ` + synthKey + `}]}]
+              - Fn::Select: [1, {"Fn::Split": ["||", {"Ref": ` + synthKey + `}]}]
+    Metadata:
+      aws:cdk:path: Stack/Fn/Resource
+      aws:asset:path: fn
+      aws:asset:property: Code
+  CDKMetadata:
+    Type: AWS::CDK::Metadata
+    Properties:
+      Analytics: v2:deflate64:H4sIAAAAAAAA
+    Metadata:
+      aws:cdk:path: Stack/CDKMetadata/Default
+    Condition: CDKMetadataAvailable
+`
+
+// synthBogus is a resource whose error gives a line to check.
+const synthBogus = "  Bogus:\n    Type: AWS::Bogus::Thing\n"
+
+// toJSON writes a YAML template (no tags) as indented JSON.
+func toJSON(t *testing.T, y string) string {
+	t.Helper()
+	var m map[string]any
+	if err := yaml.Unmarshal([]byte(y), &m); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b) + "\n"
+}
+
+// lineOf is the 1-based line of the first occurrence of s in text.
+func lineOf(text, s string) int {
+	i := strings.Index(text, s)
+	if i < 0 {
+		return 0
+	}
+	return strings.Count(text[:i], "\n") + 1
+}
+
+// TestCDKSupplyDeclarations: a CDK template outside a cloud assembly that
+// uses CDK's asset parameters, BootstrapVersion and CDKMetadataAvailable
+// without declaring them gets them declared, wherever its sections are and
+// in whichever form; errors keep the file's own line numbers.
+func TestCDKSupplyDeclarations(t *testing.T) {
+	params := "Parameters:\n  Env:\n    Type: String\n    Default: dev\n"
+	conds := "Conditions:\n  IsProd:\n    Fn::Equals: [{Ref: Env}, prod]\n"
+	bootstrap := "Rules:\n  CheckBootstrapVersion:\n    Assertions:\n      - Assert:\n          Fn::Not:\n            - Fn::Contains: [[\"1\", \"2\"], {Ref: BootstrapVersion}]\n        AssertDescription: CDK bootstrap stack version 6 required.\n"
+	both := []string{synthBucket, synthKey}
+	for _, tc := range []struct {
+		name     string
+		file     string // template file name (.json: written as JSON)
+		tpl      string
+		inserted int      // lines inserted before the file's own
+		params   []string // parameters supplied
+		cond     bool     // CDKMetadataAvailable supplied
+	}{
+		{"no sections (SAM CLI's CDK template)", "t.yaml", synthResources, 0, both, true},
+		{"sections first, blank lines take the entries", "t.yaml", params + "\n" + conds + "\n" + synthResources + synthBogus, 0, both, true},
+		{"sections first, comment lines take the entries", "t.yaml", params + "  # CDK's\n" + conds + "# CDK's\n" + synthResources + synthBogus, 0, both, true},
+		{"sections first, no blank line", "t.yaml", params + conds + synthResources + synthBogus, 2, both, true},
+		{"a blank line inside a block scalar is kept", "t.yaml", "Parameters:\n  Env:\n    Type: String\n    Default: dev\n    Description: |\n      one\n\n      two\n" + synthResources + synthBogus, 1, both, true},
+		{"sections last", "t.yaml", synthResources + synthBogus + params + "\n" + conds, 0, both, true},
+		{"sections last, no blank line", "t.yaml", synthResources + synthBogus + params + conds, 1, both, true},
+		{"empty sections", "t.yaml", "Parameters:\nConditions: # none\n" + synthResources + synthBogus, 0, both, true},
+		{"condition declared", "t.yaml", synthResources + synthBogus + "Conditions:\n  CDKMetadataAvailable: {\"Fn::Equals\": [a, b]}\n", 0, both, false},
+		{"one asset parameter declared", "t.yaml", synthResources + synthBogus + "Parameters:\n  " + synthBucket + ": {Type: String}\n", 0, []string{synthKey}, true},
+		{"BootstrapVersion used by the rule", "t.yaml", synthResources + synthBogus + bootstrap, 0, []string{synthBucket, synthKey, "BootstrapVersion"}, true},
+		{"short-form tags", "t.yaml", strings.NewReplacer("Ref: "+synthBucket, "!Ref "+synthBucket, "Condition: CDKMetadataAvailable", "Condition: CDKMetadataAvailable\n").Replace(synthResources) +
+			"Outputs:\n  Hash:\n    Value: !Sub \"${" + synthHashP + "}\"\n  Meta:\n    Value: !If [CDKMetadataAvailable, yes, no]\n", 0, []string{synthHashP, synthBucket, synthKey}, true},
+		{"JSON, no sections", "t.json", synthResources, 0, both, true},
+		{"JSON, sections first", "t.json", params + conds + synthResources + synthBogus, 0, both, true},
+		{"JSON, empty sections", "t.json", "Parameters: {}\nConditions: {}\n" + synthResources + synthBogus, 0, both, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tpl := tc.tpl
+			if strings.HasSuffix(tc.file, ".json") {
+				tpl = toJSON(t, tpl)
+			}
+			writeTree(t, dir, map[string]string{tc.file: tpl, "fn/index.py": "def handler(e, c):\n    return {}\n"})
+			file := filepath.Join(dir, tc.file)
+			o := testOptions(file)
+			in, err := resolveInputs(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in.cdk == nil || in.data == nil {
+				t.Fatalf("not CDK, or nothing supplied; notes %q", in.notes)
+			}
+			if len(in.shift) != tc.inserted {
+				t.Errorf("lines inserted at %v, want %d", in.shift, tc.inserted)
+			}
+			notes := strings.Join(in.notes, "\n")
+			wantNote := fmt.Sprintf("CDK: %s uses, without declaring them, what CDK's deployment declares; supplied: parameters %s", file, strings.Join(tc.params, ", "))
+			if tc.cond {
+				wantNote += "; condition CDKMetadataAvailable (false: CDK's metadata is not deployed locally)"
+			}
+			if !strings.Contains(notes+"\n", wantNote+"\n") {
+				t.Errorf("notes:\n%s\nwant:\n%s", notes, wantNote)
+			}
+			if !strings.Contains(notes, "outside a cloud assembly") {
+				t.Errorf("no note that the template is CDK output:\n%s", notes)
+			}
+			for name, want := range map[string]string{synthBucket: cdkAssetBucket, synthKey: "assets/||" + synthHash + ".zip"} {
+				if got := in.params[name]; got != want {
+					t.Errorf("%s = %q, want %q", name, got, want)
+				}
+			}
+			for _, p := range tc.params {
+				if p == "BootstrapVersion" && in.params[p] != cdkBootstrapVersion {
+					t.Errorf("BootstrapVersion = %q", in.params[p])
+				}
+			}
+			// The lines of the file as written are those of what is
+			// loaded, but for the inserted ones.
+			if len(in.shift) == 0 && strings.Count(string(in.data), "\n") != strings.Count(tpl, "\n") && !strings.HasSuffix(string(in.data), "}\n") {
+				t.Errorf("lines moved:\n%s", in.data)
+			}
+
+			l, err := load(o)
+			if bogus := lineOf(tpl, "AWS::Bogus::Thing"); bogus > 0 {
+				lines := errorLines(err)
+				prefix := fmt.Sprintf("%s:%d:", file, bogus)
+				if len(lines) != 1 || !strings.HasPrefix(lines[0], prefix) || !strings.Contains(lines[0], "AWS::Bogus::Thing") {
+					t.Fatalf("errors %q, want one at %s", lines, prefix)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			fn, _ := filepath.Abs(filepath.Join(dir, "fn"))
+			if len(l.model.Functions) != 1 || l.model.Functions[0].Code.Path != fn {
+				t.Fatalf("functions %+v, want code %s", l.model.Functions, fn)
+			}
+			if strings.Contains(strings.Join(l.notes, "\n"), "AWS::CDK::Metadata") {
+				t.Errorf("CDKMetadata noted: %q", l.notes)
+			}
+		})
+	}
+}
+
+// TestCDKStandalone: which templates outside a cloud assembly are CDK
+// output, and where their assets are.
+func TestCDKStandalone(t *testing.T) {
+	plain := strings.NewReplacer("aws:cdk:path", "x-path", "AWS::CDK::Metadata", "AWS::IAM::Role").Replace(synthResources)
+	metadataOnly := strings.ReplaceAll(synthResources, "aws:cdk:path", "x-path")
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		cdk   bool
+		code  string // the function's code folder, relative; "" when an error
+		err   string // the error's end
+	}{
+		{"asset next to the template", map[string]string{"t.yaml": synthResources, "fn/index.py": ""}, true, "fn", ""},
+		{"asset in cdk.out", map[string]string{"t.yaml": synthResources, "cdk.out/fn/index.py": ""}, true, "cdk.out/fn", ""},
+		{"the template's folder first", map[string]string{"t.yaml": synthResources, "fn/index.py": "", "cdk.out/fn/index.py": ""}, true, "fn", ""},
+		{"missing asset", map[string]string{"t.yaml": synthResources}, true, "",
+			"Fn.Metadata.aws:asset:path: the function's CDK asset fn is not in DIR or DIR/cdk.out: no such file or directory (run cdk synth again, or give the function's code with --config)"},
+		{"only an AWS::CDK::Metadata resource", map[string]string{"t.yaml": metadataOnly, "fn/index.py": ""}, true, "fn", ""},
+		{"no CDK metadata: plain CloudFormation", map[string]string{"t.yaml": plain, "fn/index.py": ""}, false, "",
+			"Fn.Properties.Code.S3Bucket: unresolved reference " + synthBucket + ": no parameter or resource has this name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeTree(t, dir, tc.files)
+			o := testOptions(filepath.Join(dir, "t.yaml"))
+			in, err := resolveInputs(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (in.cdk != nil) != tc.cdk {
+				t.Fatalf("CDK %v, want %v", in.cdk != nil, tc.cdk)
+			}
+			mark := "aws:cdk:path metadata"
+			if !strings.Contains(tc.files["t.yaml"], "aws:cdk:path") {
+				mark = "an AWS::CDK::Metadata resource"
+			}
+			if note := "t.yaml: CDK output (" + mark + ") outside a cloud assembly"; tc.cdk && !strings.Contains(strings.Join(in.notes, "\n"), note) {
+				t.Errorf("notes %q, want %q", in.notes, note)
+			}
+			l, err := load(o)
+			if tc.code != "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, _ := filepath.Abs(filepath.Join(dir, tc.code))
+				if got := l.model.Functions[0].Code.Path; got != want {
+					t.Errorf("code %q, want %q", got, want)
+				}
+				return
+			}
+			lines := errorLines(err)
+			want := strings.ReplaceAll(tc.err, "DIR", dir)
+			if len(lines) == 0 || !strings.HasSuffix(lines[0], want) {
+				t.Errorf("errors %q, want one ending %q", lines, want)
+			}
+		})
+	}
+}
+
+// TestLineShift: lines of what is loaded as lines of the file.
+func TestLineShift(t *testing.T) {
+	sh := lineShift{3, 7}
+	for _, tc := range []struct {
+		line, want int
+		inserted   bool
+	}{{1, 1, false}, {2, 2, false}, {3, 2, true}, {4, 3, false}, {6, 5, false}, {7, 5, true}, {8, 6, false}} {
+		if got, ins := sh.fileLine(tc.line); got != tc.want || ins != tc.inserted {
+			t.Errorf("fileLine(%d) = %d, %v; want %d, %v", tc.line, got, ins, tc.want, tc.inserted)
+		}
+	}
+}
+
+// TestCDKSupplyDeclarationsRefused: a section apigw cannot add to (a flow
+// map in a YAML template) is left alone, with a note; loading says what is
+// unresolved.
+func TestCDKSupplyDeclarationsRefused(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"t.yaml": "Parameters: {Env: {Type: String, Default: dev}}\n" + synthResources, "fn/index.py": ""})
+	file := filepath.Join(dir, "t.yaml")
+	o := testOptions(file)
+	in, err := resolveInputs(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "CDK: " + file + " uses " + synthBucket + ", " + synthKey + ", CDKMetadataAvailable without declaring them, and apigw could not add them to its Parameters section: declare them"
+	if in.data != nil || !strings.Contains(strings.Join(in.notes, "\n"), want) {
+		t.Errorf("data %v, notes %q, want %q", in.data != nil, in.notes, want)
+	}
+	_, err = load(o)
+	if lines := errorLines(err); len(lines) == 0 || !strings.Contains(lines[0], "unresolved reference "+synthBucket) {
+		t.Errorf("errors %q", lines)
 	}
 }

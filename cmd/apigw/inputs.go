@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 
 	"github.com/apigw/apigw/internal/inputfile"
+	"github.com/apigw/apigw/internal/template"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -21,9 +23,15 @@ type inputs struct {
 	stackName string            // AWS::StackName when --stack-name is not given ("": the default)
 	params    map[string]string // every parameter value: --param, then samconfig.toml, then CDK's
 	cdk       *cdkStack         // the CDK stack served; nil when the template is not in a cloud assembly
-	declared  *peeked           // the template's parameters and resources as written; nil when it cannot be read
+	declared  *peeked           // the template's parameters and resources as written (with those supplied); nil when it cannot be read
 	watch     []string          // files besides the template and --config whose changes reload
 	notes     []string
+	// data, when not nil, is the template's contents with the declarations
+	// a CDK template uses but does not declare added (supplyDeclarations):
+	// what is loaded in place of the file. shift lists the lines inserted,
+	// to give errors the file's own line numbers.
+	data  []byte
+	shift lineShift
 }
 
 // resolveInputs finds the template to load and the parameter values it is
@@ -49,6 +57,11 @@ func resolveInputs(o *options) (*inputs, error) {
 		in.notes = append(in.notes, notes...)
 	case err == nil:
 		stack, notes := cdkStackOf(o.template)
+		if stack == nil && len(notes) == 0 {
+			// Outside a cloud assembly: a template whose resources have
+			// CDK's aws:cdk:path metadata is still CDK output.
+			stack, notes = cdkStandalone(o.template)
+		}
 		in.cdk = stack
 		in.notes = append(in.notes, notes...)
 	}
@@ -61,6 +74,17 @@ func resolveInputs(o *options) (*inputs, error) {
 	}
 
 	declared := peekTemplate(in.template)
+	if in.cdk != nil && declared != nil {
+		// CDK's deployment parameters and metadata condition that the
+		// template uses without declaring them.
+		data, shift, notes := in.cdk.supplyDeclarations(in.template)
+		if data != nil {
+			if p := peekData(data); p != nil {
+				in.data, in.shift, declared = data, shift, p
+			}
+		}
+		in.notes = append(in.notes, notes...)
+	}
 	in.declared = declared
 	for k, v := range o.params {
 		in.params[k] = v
@@ -91,8 +115,9 @@ type peeked struct {
 type peekedParam struct{ typ, def string }
 
 type peekedResource struct {
-	typ    string
-	events []string // an AWS::Serverless::Function's event types
+	typ     string
+	events  []string // an AWS::Serverless::Function's event types
+	cdkPath bool     // its Metadata has aws:cdk:path
 }
 
 // peekTemplate reads a template's Parameters and Resources as written (nil
@@ -103,6 +128,11 @@ func peekTemplate(path string) *peeked {
 	if err != nil {
 		return nil
 	}
+	return peekData(data)
+}
+
+// peekData is peekTemplate of a template's contents.
+func peekData(data []byte) *peeked {
 	var doc any
 	// JSON (the form CDK writes) is read as JSON; YAML, and JSON that
 	// encoding/json refuses, as YAML.
@@ -128,6 +158,9 @@ func peekTemplate(path string) *peeked {
 		for id, v := range res {
 			m, _ := v.(map[string]any)
 			r := peekedResource{typ: scalarText(m["Type"])}
+			if md, ok := m["Metadata"].(map[string]any); ok {
+				_, r.cdkPath = md["aws:cdk:path"]
+			}
 			if props, ok := m["Properties"].(map[string]any); ok {
 				if events, ok := props["Events"].(map[string]any); ok {
 					for _, e := range events {
@@ -162,8 +195,24 @@ func yamlValue(n *yaml.Node, depth int) any {
 		}
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
+		var merged []map[string]any
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			m[n.Content[i].Value] = yamlValue(n.Content[i+1], depth+1)
+			k, v := n.Content[i], yamlValue(n.Content[i+1], depth+1)
+			if k.Tag == "!!merge" && k.Style == 0 {
+				// A merge key (<<): its map's entries, explicit keys winning.
+				if mv, ok := v.(map[string]any); ok {
+					merged = append(merged, mv)
+				}
+				continue
+			}
+			m[k.Value] = v
+		}
+		for _, mv := range merged {
+			for k, v := range mv {
+				if _, set := m[k]; !set {
+					m[k] = v
+				}
+			}
 		}
 		return m
 	case yaml.SequenceNode:
@@ -191,6 +240,22 @@ func scalarText(v any) string {
 	return ""
 }
 
+// cdkMark says why a template is CDK output ("" when it is not): its
+// resources have CDK's aws:cdk:path metadata, or it declares CDK's
+// AWS::CDK::Metadata resource (as SAM CLI recognises CDK templates).
+func (p *peeked) cdkMark() string {
+	mark := ""
+	for _, r := range p.resources {
+		if r.cdkPath {
+			return "aws:cdk:path metadata"
+		}
+		if r.typ == "AWS::CDK::Metadata" {
+			mark = "an AWS::CDK::Metadata resource"
+		}
+	}
+	return mark
+}
+
 // declaresAPI tells whether a template declares an API apigw serves: a
 // REST, HTTP or WebSocket API, or a SAM API (explicit, or implicit through
 // a function's Api or HttpApi event).
@@ -209,4 +274,55 @@ func (p *peeked) declaresAPI() bool {
 		}
 	}
 	return false
+}
+
+// lineShift lists the lines (numbered in the data loaded) that were
+// inserted into a template's contents.
+type lineShift []int
+
+// fileLine is a line of the data loaded as a line of the file as written;
+// an inserted line is given as the line before it.
+func (sh lineShift) fileLine(line int) (fileLine int, inserted bool) {
+	n := 0
+	for _, l := range sh {
+		switch {
+		case l < line:
+			n++
+		case l == line:
+			inserted = true
+		}
+	}
+	if inserted {
+		return max(1, line-n-1), true
+	}
+	return line - n, false
+}
+
+// loadTemplate loads the template: the contents with the supplied
+// declarations when there are, else the file.
+func (in *inputs) loadTemplate(opts template.Options) (*template.Template, error) {
+	if in.data == nil {
+		return template.Load(in.template, opts)
+	}
+	t, err := template.Parse(in.template, in.data, opts)
+	return t, in.fileLines(err)
+}
+
+// fileLines gives the errors in the template the line numbers of the file
+// as written, when lines were inserted into what was loaded.
+func (in *inputs) fileLines(err error) error {
+	var list template.ErrorList
+	if len(in.shift) == 0 || !errors.As(err, &list) {
+		return err
+	}
+	for _, e := range list {
+		if e.File == in.template && e.Line > 0 {
+			l, inserted := in.shift.fileLine(e.Line)
+			e.Line = l
+			if inserted {
+				e.Col = 0
+			}
+		}
+	}
+	return err
 }

@@ -77,9 +77,9 @@ func load(o *options) (*loaded, error) {
 	for name, f := range cfg.Functions {
 		mo.Functions[name] = model.FunctionOverride{Code: f.Code, Endpoint: f.Endpoint}
 	}
-	tpl, err := template.Load(in.template, topts)
+	tpl, err := in.loadTemplate(topts)
 	if err != nil {
-		return nil, withPlaceholderCheck(err, topts, mo, in.template)
+		return nil, withPlaceholderCheck(err, topts, mo, in)
 	}
 	var assetErrs template.ErrorList
 	if in.cdk != nil {
@@ -101,10 +101,10 @@ func load(o *options) (*loaded, error) {
 		if err != nil && !errors.As(err, &list) {
 			return nil, err
 		}
-		return nil, append(assetErrs, list...)
+		return nil, in.fileLines(append(assetErrs, list...))
 	}
 	if err != nil {
-		return nil, err
+		return nil, in.fileLines(err)
 	}
 	notes := append(in.notes, m.Notes...)
 	if in.cdk != nil {
@@ -358,7 +358,7 @@ func build(o *options, logger *slog.Logger, rt *lambda.Runtime, st *shared, prev
 // withPlaceholderCheck adds, to a template whose only errors are parameters
 // without a value, the errors the rest of the template has: it checks it
 // again with a placeholder for each such parameter, so one run lists all.
-func withPlaceholderCheck(err error, topts template.Options, mo model.Options, file string) error {
+func withPlaceholderCheck(err error, topts template.Options, mo model.Options, in *inputs) error {
 	var list template.ErrorList
 	if !errors.As(err, &list) {
 		return err
@@ -374,9 +374,10 @@ func withPlaceholderCheck(err error, topts template.Options, mo model.Options, f
 		params[e.LogicalID] = "1"
 	}
 	topts.Params = params
-	tpl, err2 := template.Load(file, topts)
+	tpl, err2 := in.loadTemplate(topts)
 	if err2 == nil {
 		_, err2 = model.Build(tpl, mo)
+		err2 = in.fileLines(err2)
 	}
 	var more template.ErrorList
 	if errors.As(err2, &more) {
