@@ -293,4 +293,6 @@ var ignoredTypes = []string{
 	"AWS::CloudFront::CloudFrontOriginAccessIdentity", "AWS::Route53::HostedZone", "AWS::SES::EmailIdentity",
 	"AWS::CloudWatch::CompositeAlarm", "AWS::Lambda::CodeSigningConfig", "AWS::Cognito::UserPoolIdentityProvider",
 	"AWS::Cognito::UserPoolUserToGroupAttachment", "AWS::Cognito::UserPoolUICustomizationAttachment",
+	"AWS::ACMPCA::CertificateAuthority", "AWS::ACMPCA::Certificate", "AWS::ACMPCA::CertificateAuthorityActivation",
+	"AWS::Amplify::App", "AWS::Amplify::Branch", "AWS::Amplify::Domain",
 }
