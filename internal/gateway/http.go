@@ -231,20 +231,7 @@ func (h *httpIntegration) Serve(c *Call) *Error {
 	}
 	req.Header.SetHost(h.host)
 	if h.proxy {
-		var nominated connectionTokens
-		for k, v := range ctx.Request.Header.All() {
-			if _, skip := headerIn(hopByHop, k); skip {
-				if len(k) == len("Connection") && bytes.EqualFold(k, strConnection) {
-					nominated.add(v)
-				}
-				continue
-			}
-			req.Header.AddBytesKV(k, v)
-		}
-		if len(nominated.names) > 0 {
-			nominated.remove(&req.Header)
-		}
-		appendForwardedFor(req, ctx)
+		forwardRequestHeaders(req, ctx)
 		req.SetBodyRaw(ctx.Request.Body())
 	} else {
 		if e := h.nonProxyBody(c, req); e != nil {
@@ -360,6 +347,26 @@ func (h *httpIntegration) nonProxyBody(c *Call, req *fasthttp.Request) *Error {
 	}
 	req.SetBodyRaw(body)
 	return nil
+}
+
+// forwardRequestHeaders copies the client's headers to a proxied request,
+// less the hop-by-hop ones and those its Connection header names, and adds
+// the client to X-Forwarded-For (REST and HTTP APIs' HTTP_PROXY).
+func forwardRequestHeaders(req *fasthttp.Request, ctx *fasthttp.RequestCtx) {
+	var nominated connectionTokens
+	for k, v := range ctx.Request.Header.All() {
+		if _, skip := headerIn(hopByHop, k); skip {
+			if len(k) == len("Connection") && bytes.EqualFold(k, strConnection) {
+				nominated.add(v)
+			}
+			continue
+		}
+		req.Header.AddBytesKV(k, v)
+	}
+	if len(nominated.names) > 0 {
+		nominated.remove(&req.Header)
+	}
+	appendForwardedFor(req, ctx)
 }
 
 // appendForwardedFor adds the client's address to X-Forwarded-For, as a proxy does.

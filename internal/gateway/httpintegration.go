@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -575,20 +574,7 @@ func (p *httpAPIProxy) Serve(c *Call) *Error {
 		return e
 	}
 	req.Header.SetHost(p.host)
-	var nominated connectionTokens
-	for k, v := range ctx.Request.Header.All() {
-		if _, skip := headerIn(hopByHop, k); skip {
-			if len(k) == len("Connection") && bytes.EqualFold(k, strConnection) {
-				nominated.add(v)
-			}
-			continue
-		}
-		req.Header.AddBytesKV(k, v)
-	}
-	if len(nominated.names) > 0 {
-		nominated.remove(&req.Header)
-	}
-	appendForwardedFor(req, ctx)
+	forwardRequestHeaders(req, ctx)
 	for i := range p.headerOps {
 		op := &p.headerOps[i]
 		switch op.op {

@@ -627,42 +627,9 @@ func tagList(tags *node, extra ...string) *mnode {
 func (t *samT) rewrite(n *node) *node {
 	switch n.kind {
 	case nSeq:
-		var items []*node
-		for i, it := range n.items {
-			x := t.rewrite(it)
-			if x != it && items == nil {
-				items = append(make([]*node, 0, len(n.items)), n.items[:i]...)
-			}
-			if items != nil {
-				items = append(items, x)
-			}
-		}
-		if items == nil {
-			return n
-		}
-		c := *n
-		c.items = items
-		c.resize()
-		return &c
+		return mapItems(n, func(_ int, it *node) *node { return t.rewrite(it) })
 	case nMap:
-		var ents []entry
-		for i, e := range n.ents {
-			x := t.rewrite(e.val)
-			if x != e.val && ents == nil {
-				ents = append(make([]entry, 0, len(n.ents)), n.ents[:i]...)
-			}
-			if ents != nil {
-				e.val = x
-				ents = append(ents, e)
-			}
-		}
-		if ents == nil {
-			return n
-		}
-		c := *n
-		c.ents = ents
-		c.resize()
-		return &c
+		return mapValues(n, func(e entry) *node { return t.rewrite(e.val) })
 	case nFunc:
 		p := nodePos(n)
 		switch n.fn {

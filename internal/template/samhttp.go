@@ -399,17 +399,7 @@ func (t *samT) finishHTTPAPI(a *httpAPI) {
 	if a.body != nil {
 		api.set("Body", p, a.body)
 	} else if du, dp := r.prop("DefinitionUri"); du != nil {
-		loc := leaf(du)
-		if du.kind == nMap {
-			m := mmap(nodePos(du))
-			for _, k := range []string{"Bucket", "Key", "Version"} {
-				if e := du.entry(k); e != nil {
-					m.set(k, e.pos(), leaf(e.val))
-				}
-			}
-			loc = m
-		}
-		api.set("BodyS3Location", dp, loc)
+		api.set("BodyS3Location", dp, definitionLocation(du))
 	}
 	passProps(r, api, "FailOnWarnings", "DisableExecuteApiEndpoint")
 	attrs := r.userAttrs()

@@ -333,6 +333,22 @@ func (t *samT) restEvent(ev *samEvent) {
 	}
 }
 
+// definitionLocation is an Api's or HttpApi's DefinitionUri as the
+// BodyS3Location SAM makes of it: a path or URI as written, or {Bucket,
+// Key, Version}.
+func definitionLocation(du *node) *mnode {
+	if du.kind != nMap {
+		return leaf(du)
+	}
+	m := mmap(nodePos(du))
+	for _, k := range []string{"Bucket", "Key", "Version"} {
+		if e := du.entry(k); e != nil {
+			m.set(k, e.pos(), leaf(e.val))
+		}
+	}
+	return m
+}
+
 // overridesAPIAuth reports an event Auth with OverrideApiAuth: true.
 func overridesAPIAuth(auth *node) bool {
 	if auth.kind != nMap {
@@ -757,17 +773,7 @@ func (t *samT) finishRestAPI(a *restAPI) {
 	if a.body != nil {
 		api.set("Body", p, a.body)
 	} else if du, dp := r.prop("DefinitionUri"); du != nil {
-		loc := leaf(du)
-		if du.kind == nMap {
-			m := mmap(nodePos(du))
-			for _, k := range []string{"Bucket", "Key", "Version"} {
-				if e := du.entry(k); e != nil {
-					m.set(k, e.pos(), leaf(e.val))
-				}
-			}
-			loc = m
-		}
-		api.set("BodyS3Location", dp, loc)
+		api.set("BodyS3Location", dp, definitionLocation(du))
 	}
 	passProps(r, api, "Name", "Description", "Mode", "ApiKeySourceType", "Policy", "FailOnWarnings",
 		"MinimumCompressionSize", "DisableExecuteApiEndpoint")

@@ -168,6 +168,50 @@ func (s *state) runTransforms(root *node) *node {
 	return root
 }
 
+// mapItems returns a list with f applied to each item: n itself when no
+// item changes, else a copy (nodes are shared, so none is changed).
+func mapItems(n *node, f func(i int, it *node) *node) *node {
+	var items []*node // nil until an item changes
+	for i, it := range n.items {
+		x := f(i, it)
+		if x != it && items == nil {
+			items = append(make([]*node, 0, len(n.items)), n.items[:i]...)
+		}
+		if items != nil {
+			items = append(items, x)
+		}
+	}
+	if items == nil {
+		return n
+	}
+	c := *n
+	c.items = items
+	c.resize()
+	return &c
+}
+
+// mapValues is mapItems for the values of a map.
+func mapValues(n *node, f func(e entry) *node) *node {
+	var ents []entry // nil until a value changes
+	for i, e := range n.ents {
+		x := f(e)
+		if x != e.val && ents == nil {
+			ents = append(make([]entry, 0, len(n.ents)), n.ents[:i]...)
+		}
+		if ents != nil {
+			e.val = x
+			ents = append(ents, e)
+		}
+	}
+	if ents == nil {
+		return n
+	}
+	c := *n
+	c.ents = ents
+	c.resize()
+	return &c
+}
+
 // expand runs the Fn::Transform calls in n, innermost first, and returns n,
 // or a copy of n with what they produced in their place. Nodes are shared
 // (YAML aliases), so none is changed.
@@ -177,47 +221,16 @@ func (s *state) expand(n *node, w where) *node {
 	}
 	switch n.kind {
 	case nSeq:
-		var items []*node // nil until an item changes
-		for i, it := range n.items {
-			x := s.expand(it, w.index(i))
-			if x != it && items == nil {
-				items = append(make([]*node, 0, len(n.items)), n.items[:i]...)
-			}
-			if items != nil {
-				items = append(items, x)
-			}
-		}
-		if items == nil {
-			return n
-		}
-		c := *n
-		c.items = items
-		c.resize()
-		return &c
+		return mapItems(n, func(i int, it *node) *node { return s.expand(it, w.index(i)) })
 	case nMap:
-		var ents []entry // nil until a value changes
-		for i, e := range n.ents {
-			x := e.val
+		m := mapValues(n, func(e entry) *node {
 			// The Transform section is run as a whole after the rest; what
 			// Fn::Transform is given is passed on as written.
-			if !(w.section == "" && e.key == "Transform") && e.key != "Fn::Transform" {
-				x = s.expand(e.val, w.key(e.key))
+			if w.section == "" && e.key == "Transform" || e.key == "Fn::Transform" {
+				return e.val
 			}
-			if x != e.val && ents == nil {
-				ents = append(make([]entry, 0, len(n.ents)), n.ents[:i]...)
-			}
-			if ents != nil {
-				e.val = x
-				ents = append(ents, e)
-			}
-		}
-		m := n
-		if ents != nil {
-			c := *n
-			c.ents = ents
-			c.resize()
-			m = &c
-		}
+			return s.expand(e.val, w.key(e.key))
+		})
 		if i, ok := m.idx["Fn::Transform"]; ok {
 			e := m.ents[i]
 			return s.fnTransform(m, withoutEntry(m, i), i, e.val, &node{file: e.file, line: e.line, col: e.col}, w)
