@@ -91,24 +91,43 @@ func httpThrottleStage(acc *Access) func(rt *httpRoute) func(Handler) Handler {
 	}
 }
 
-// identitySourceValue reads one identity source of an HTTP API
-// authorizer: $request.header.X (any case), $request.querystring.X (as
-// sent), $context.X, $stageVariables.X.
-func identitySourceValue(c *Call, src string) string {
-	switch {
-	case strings.HasPrefix(src, "$request.header."):
-		return string(peekCaseInsensitive(&c.ctx.Request.Header, src[len("$request.header."):]))
-	case strings.HasPrefix(src, "$request.querystring."):
-		name := src[len("$request.querystring."):]
+// identitySource is one identity source of an HTTP API authorizer,
+// parsed at load time: $request.header.X (any case),
+// $request.querystring.X (as sent), $context.X, $stageVariables.X.
+type identitySource struct{ kind, name string }
+
+func parseIdentitySource(src string) identitySource {
+	for _, k := range []string{"$request.header.", "$request.querystring.", "$context.", "$stageVariables."} {
+		if name, ok := strings.CutPrefix(src, k); ok {
+			return identitySource{kind: k, name: name}
+		}
+	}
+	return identitySource{} // Validate refuses others; reads as missing
+}
+
+func parseIdentitySources(srcs []string) []identitySource {
+	out := make([]identitySource, len(srcs))
+	for i, s := range srcs {
+		out[i] = parseIdentitySource(s)
+	}
+	return out
+}
+
+// value reads the source from a call; "" when absent.
+func (s identitySource) value(c *Call) string {
+	switch s.kind {
+	case "$request.header.":
+		return string(peekCaseInsensitive(&c.ctx.Request.Header, s.name))
+	case "$request.querystring.":
 		for _, kv := range lambdaproxy.ParseQuery(c.rawQuery) {
-			if kv.Key == name {
+			if kv.Key == s.name {
 				return kv.Value
 			}
 		}
-	case strings.HasPrefix(src, "$context."):
-		return httpContextValue(c, src[len("$context."):])
-	case strings.HasPrefix(src, "$stageVariables."):
-		return c.hstage.vars[src[len("$stageVariables."):]]
+	case "$context.":
+		return httpContextValue(c, s.name)
+	case "$stageVariables.":
+		return c.hstage.vars[s.name]
 	}
 	return ""
 }
@@ -131,16 +150,16 @@ func httpJWTStage(gen *Generation) func(rt *httpRoute) func(Handler) Handler {
 		} else {
 			verr = errors.New("no JWT verifier")
 		}
-		src := "$request.header.Authorization"
+		src := parseIdentitySource("$request.header.Authorization")
 		if len(a.IdentitySource) > 0 {
-			src = a.IdentitySource[0]
+			src = parseIdentitySource(a.IdentitySource[0])
 		}
 		scopes := rt.model.AuthorizationScopes
 		cache := &tokenCache[*lambdaproxy.V2Authorizer]{m: map[string]tokenEntry[*lambdaproxy.V2Authorizer]{}}
 		logger := gen.deps.Logger
 		return func(next Handler) Handler {
 			return func(c *Call) *Error {
-				raw := identitySourceValue(c, src)
+				raw := src.value(c)
 				if raw == "" {
 					return &Error{Type: Unauthorized, wwwAuthenticate: `Bearer`}
 				}
@@ -262,14 +281,15 @@ func httpLambdaAuthStage(gen *Generation) func(rt *httpRoute) func(Handler) Hand
 			fn = a.Target.Name
 		}
 		v2 := a.PayloadFormatVersion != "1.0"
+		sources := parseIdentitySources(a.IdentitySource)
 		return func(next Handler) Handler {
 			return func(c *Call) *Error {
 				if invoker == nil {
 					return errHTTPInternal
 				}
-				values := make([]string, len(a.IdentitySource))
-				for i, src := range a.IdentitySource {
-					values[i] = identitySourceValue(c, src)
+				values := make([]string, len(sources))
+				for i, src := range sources {
+					values[i] = src.value(c)
 					if values[i] == "" {
 						return errHTTPUnauthorized
 					}
